@@ -1,0 +1,462 @@
+"""Stage 2: the checker. Syntax AST → typed AST, or diagnostics with codes, spans and hints.
+
+>>> result = check_condition('ordrs > 3')
+>>> [(d.code, d.message, d.hint) for d in result.diagnostics]
+[('E201', 'unknown field `ordrs`', 'did you mean `orders`?')]
+>>> check_condition('orders >= 3 AND aov > 50 OR country = "IN"').diagnostics[0].code
+'W301'
+
+Codes: E1xx syntax (see the parser), E2xx meaning, E4xx store, W3xx warnings. The full list
+is in docs/language.md.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import cast
+
+from segdsl.catalog import Field, FieldType, Kind, StoreSchema, custom_field, lookup, suggest
+from segdsl.check import countries, typed
+from segdsl.check.dates import parse_iso_date
+from segdsl.errors import Diagnostic, Fix, SegmentError, Severity, Span
+from segdsl.syntax import ast
+from segdsl.syntax.parser import parse_condition, parse_file
+
+MAX_COMPARISONS = 1000
+
+_ORDERING_OPS = {"<": typed.Op.LT, "<=": typed.Op.LE, ">": typed.Op.GT, ">=": typed.Op.GE}
+_TEXT_KINDS = {"contains": typed.Op.CONTAINS, "starts_with": typed.Op.STARTS_WITH,
+               "ends_with": typed.Op.ENDS_WITH}
+_TYPE_WORDS = {FieldType.NUMBER: "a number", FieldType.MONEY: "an amount of money",
+               FieldType.DATE: "a date", FieldType.TEXT: "text",
+               FieldType.TEXT_SET: "a set of texts"}
+
+
+@dataclass
+class CheckResult:
+    """Checked segments (empty when there are errors) and every diagnostic found."""
+
+    segments: list[typed.CheckedSegment] = field(default_factory=list)
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+    source: str = ""
+    origin: str = "<expr>"
+
+    @property
+    def ok(self) -> bool:
+        return not any(d.is_error for d in self.diagnostics)
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if not d.is_error]
+
+    def raise_for_errors(self) -> None:
+        if not self.ok:
+            raise SegmentError(self.diagnostics, self.source, self.origin)
+
+
+def _literal_words(node: ast.Operand) -> str:
+    match node:
+        case ast.NumberLit():
+            return f"`{node.text}` is a number"
+        case ast.StringLit():
+            return f'`"{node.value}"` is text'
+        case ast.DateLit() | ast.RelativeDateLit():
+            return f"`{node.text}` is a date"
+        case ast.FieldName():
+            return f"`{node.display}` is a field"
+    return "the value has another type"
+
+
+def _example(t: FieldType) -> str:
+    return {FieldType.NUMBER: "a number such as 3 or 50.5",
+            FieldType.MONEY: "an amount such as 50 or 49.99",
+            FieldType.DATE: "a date such as 2024-01-31, or a relative date such as -30d",
+            FieldType.TEXT: 'a text in double quotes, such as "GB"',
+            FieldType.TEXT_SET: 'a text in double quotes, such as "shirt"'}[t]
+
+
+class _Checker:
+    def __init__(self, source: str, schema: StoreSchema | None):
+        self.source = source
+        self.schema = schema
+        self.diags: list[Diagnostic] = []
+
+    # --- reporting ---------------------------------------------------------------------------
+    def error(self, code: str, message: str, span: Span | None, hint: str | None = None,
+              fix: Fix | None = None) -> None:
+        self.diags.append(Diagnostic(code, Severity.ERROR, message, span, hint, fix))
+
+    def warn(self, code: str, message: str, span: Span | None, hint: str | None = None,
+             fix: Fix | None = None) -> None:
+        self.diags.append(Diagnostic(code, Severity.WARNING, message, span, hint, fix))
+
+    def text(self, span: Span) -> str:
+        return self.source[span.start:span.end]
+
+    # --- fields ------------------------------------------------------------------------------
+    def resolve(self, name: ast.FieldName, provisional: FieldType | None = None) -> Field | None:
+        if name.namespace is None:
+            found = lookup(name.name)
+            if found is None:
+                self._unknown_field(name)
+                return None
+            if not found.available:
+                self.error("E203", f"`{found.name}` is not available in this version of segdsl",
+                           name.span, hint="RFM scores come with the segment store release")
+                return None
+            return self._needs_tables(found, name.span)
+        if name.namespace.lower() != "custom":
+            self.error("E201", f"unknown field `{name.display}`", name.span,
+                       hint="custom attributes are written custom.<column>")
+            return None
+        if self.schema is None:
+            # No store to look at: accept the attribute with the type its value suggests;
+            # it is judged again when the segment runs against a store.
+            return custom_field(name.name, provisional or FieldType.TEXT)
+        found = self.schema.custom_lookup(name.name)
+        if found is None:
+            known = sorted(self.schema.custom)
+            close = suggest(name.name, known) if known else None
+            hint = (f"did you mean `custom.{close}`?" if close and close in known
+                    else f"the store's custom attributes are: {', '.join(known)}" if known
+                    else "the customers table has no extra columns")
+            self.error("E202", f"unknown custom attribute `{name.display}`", name.span, hint)
+            return None
+        return found
+
+    def _unknown_field(self, name: ast.FieldName) -> None:
+        custom = sorted(self.schema.custom) if self.schema else []
+        if self.schema and self.schema.custom_lookup(name.name):
+            hint = f"custom attributes are written custom.{name.name}"
+            self.error("E201", f"unknown field `{name.name}`", name.span, hint,
+                       Fix(name.span, f"custom.{name.name}"))
+            return
+        close = suggest(name.name, [f"custom.{c}" for c in custom])
+        if close:
+            self.error("E201", f"unknown field `{name.name}`", name.span,
+                       f"did you mean `{close}`?", Fix(name.span, close))
+        else:
+            self.error("E201", f"unknown field `{name.name}`", name.span,
+                       "see `segdsl fields` or docs/language.md for the list of fields")
+
+    def _needs_tables(self, f: Field, span: Span) -> Field | None:
+        if self.schema is None:
+            return f
+        missing = self.schema.missing_tables(f)
+        if missing:
+            tables = " and ".join(f"`{t}`" for t in missing)
+            noun = "table" if len(missing) == 1 else "tables"
+            self.error("E401", f"`{f.name}` needs the {noun} {tables}, which this store does "
+                       "not have", span, hint=f"add {' and '.join(missing)} to the store's data")
+            return None
+        return f
+
+    # --- values ------------------------------------------------------------------------------
+    def value(self, node: ast.Operand, f: Field, allow_field: bool = True) -> typed.Value | None:
+        if isinstance(node, ast.FieldName):
+            if not allow_field:
+                self.error("E217", f"`{node.display}` is a field; this operator takes values",
+                           node.span)
+                return None
+            other = self.resolve(node, provisional=f.type)
+            if other is None:
+                return None
+            if f.type is FieldType.TEXT_SET or other.type is FieldType.TEXT_SET:
+                self.error("E216", f"`{f.name}` and `{other.name}` cannot be compared: sets of "
+                           "texts compare only with values", node.span)
+                return None
+            if other.type is not f.type:
+                self.error("E215", f"`{f.name}` is {_TYPE_WORDS[f.type]} but `{other.name}` is "
+                           f"{_TYPE_WORDS[other.type]}", node.span)
+                return None
+            return typed.FieldRef(other)
+        t = f.type
+        if t in (FieldType.NUMBER, FieldType.MONEY) and isinstance(node, ast.NumberLit):
+            return typed.Const(node.value)
+        if t is FieldType.DATE:
+            if isinstance(node, ast.DateLit):
+                day = parse_iso_date(node.text)
+                if day is None:
+                    self.error("E211", f"`{node.text}` is not a real date", node.span,
+                               hint="dates are written YYYY-MM-DD with a valid month and day")
+                    return None
+                return typed.Const(day)
+            if isinstance(node, ast.RelativeDateLit):
+                return typed.RelativeDate(node.amount, node.unit)
+        if t.textual and isinstance(node, ast.StringLit):
+            return typed.Const(node.value)
+        self.error("E210", f"`{f.name}` is {_TYPE_WORDS[t]}, but {_literal_words(node)}",
+                   node.span, hint=f"write {_example(t)}")
+        return None
+
+    def _provisional(self, node: ast.Operand | None) -> FieldType | None:
+        match node:
+            case ast.NumberLit():
+                return FieldType.NUMBER
+            case ast.DateLit() | ast.RelativeDateLit():
+                return FieldType.DATE
+            case ast.StringLit():
+                return FieldType.TEXT
+        return None
+
+    def folded_texts(self, f: Field, values: Iterable[typed.Value], spans: list[Span],
+                     country_rules: bool) -> tuple[typed.Const, ...]:
+        out: set[str] = set()
+        for v, span in zip(values, spans, strict=True):
+            text = cast(str, cast(typed.Const, v).value)
+            if f.country and country_rules:
+                if countries.canonical(text) is None:
+                    self.warn("W302", f'"{text}" is not a country segdsl knows; it is compared '
+                              "as plain text", span,
+                              hint="ISO codes (GB, GBR) and English names are recognised")
+                out |= countries.aliases(text)
+            else:
+                out.add(text.lower())
+        return tuple(typed.Const(s) for s in sorted(out))
+
+    # --- conditions --------------------------------------------------------------------------
+    def condition(self, node: ast.Condition) -> typed.Condition | None:
+        match node:
+            case ast.BoolOp():
+                return self._bool(node)
+            case ast.Not():
+                inner = self.condition(node.operand)
+                return typed.Not(inner) if inner is not None else None
+            case ast.Group():
+                return self.condition(node.inner)
+            case ast.Compare():
+                return self._compare(node)
+            case ast.Between():
+                return self._between(node)
+            case ast.InList():
+                return self._in(node)
+            case ast.TextMatch():
+                return self._text_match(node)
+            case ast.IsNull():
+                f = self.resolve(node.field)
+                if f is None:
+                    return None
+                pred = typed.Predicate(f, typed.Op.IS_NULL, (), node.span)
+                return typed.Not(pred) if node.negated else pred
+        raise AssertionError(f"unknown node {node!r}")
+
+    def _bool(self, node: ast.BoolOp) -> typed.Condition | None:
+        left_node = node.left
+        if isinstance(left_node, ast.BoolOp) and left_node.op != node.op:
+            left_text, right_text = self.text(left_node.span), self.text(node.right.span)
+            reading = f"({left_text}) {node.op.upper()} {right_text}"
+            self.warn("W301", f"`{left_node.op.upper()}` and `{node.op.upper()}` are mixed "
+                      f"without parentheses; they apply left to right, so this means "
+                      f"{reading}", node.op_span,
+                      hint="add parentheses to make the grouping explicit",
+                      fix=Fix(left_node.span, f"({left_text})"))
+        left = self.condition(node.left)
+        right = self.condition(node.right)
+        if left is None or right is None:
+            return None
+        return typed.And(left, right) if node.op == "and" else typed.Or(left, right)
+
+    def _compare(self, node: ast.Compare) -> typed.Condition | None:
+        f = self.resolve(node.field, self._provisional(node.value))
+        if f is None:
+            return None
+        if node.op in _ORDERING_OPS:
+            if not f.type.ordered:
+                self._not_ordered(f, node.op, node.op_span)
+                return None
+            v = self.value(node.value, f)
+            return None if v is None else typed.Predicate(f, _ORDERING_OPS[node.op], (v,),
+                                                          node.span)
+        v = self.value(node.value, f)
+        if v is None:
+            return None
+        if f.type.textual and isinstance(v, typed.Const):
+            folded = self.folded_texts(f, [v], [node.value.span], country_rules=True)
+            pred = typed.Predicate(f, typed.Op.IN, folded, node.span)
+        else:
+            pred = typed.Predicate(f, typed.Op.EQ, (v,), node.span)
+        return typed.Not(pred) if node.op == "!=" else pred
+
+    def _not_ordered(self, f: Field, op: str, span: Span) -> None:
+        self.error("E213", f"`{op}` cannot be used on `{f.name}`, which is {_TYPE_WORDS[f.type]}",
+                   span, hint="ordering and BETWEEN apply to numbers, money and dates; use =, "
+                   "IN, CONTAINS, STARTS WITH or ENDS WITH on text")
+
+    def _between(self, node: ast.Between) -> typed.Condition | None:
+        f = self.resolve(node.field, self._provisional(node.low))
+        if f is None:
+            return None
+        if not f.type.ordered:
+            self._not_ordered(f, "between", node.span)
+            return None
+        low, high = self.value(node.low, f), self.value(node.high, f)
+        if low is None or high is None:
+            return None
+        return typed.Predicate(f, typed.Op.BETWEEN, (low, high), node.span)
+
+    def _in(self, node: ast.InList) -> typed.Condition | None:
+        f = self.resolve(node.field, self._provisional(node.values[0] if node.values else None))
+        if f is None:
+            return None
+        if not node.values:
+            self.error("E212", "`IN ()` has no values", node.span,
+                       hint="list at least one value, such as IN (\"GB\", \"IE\")")
+            return None
+        values = [self.value(v, f, allow_field=False) for v in node.values]
+        if any(v is None for v in values):
+            return None
+        checked = cast(list[typed.Value], values)
+        if f.type.textual:
+            args: tuple[typed.Value, ...] = self.folded_texts(
+                f, checked, [v.span for v in node.values], country_rules=True)
+        else:
+            args = tuple(dict.fromkeys(checked))
+        pred = typed.Predicate(f, typed.Op.IN, args, node.span)
+        return typed.Not(pred) if node.negated else pred
+
+    def _text_match(self, node: ast.TextMatch) -> typed.Condition | None:
+        f = self.resolve(node.field, FieldType.TEXT)
+        if f is None:
+            return None
+        word = node.kind.replace("_", " ").upper()
+        if not f.type.textual:
+            self.error("E214", f"{word} applies to text, but `{f.name}` is {_TYPE_WORDS[f.type]}",
+                       node.span, hint="compare numbers, money and dates with =, <, >, BETWEEN")
+            return None
+        if not isinstance(node.pattern, ast.StringLit):
+            self.error("E210", f"{word} takes a text in double quotes, but "
+                       f"{_literal_words(node.pattern)}", node.pattern.span)
+            return None
+        return typed.Predicate(f, _TEXT_KINDS[node.kind],
+                               (typed.Const(node.pattern.value.lower()),), node.span)
+
+    # --- segments ----------------------------------------------------------------------------
+    def window(self, node: ast.Window | None) -> typed.Window:
+        if node is None:
+            return typed.Window()
+        bounds: list[typed.Const | typed.RelativeDate | None] = []
+        for bound in (node.start, node.end):
+            if bound is None:
+                bounds.append(None)
+                continue
+            v = self.value(bound, _WINDOW_FIELD, allow_field=False)
+            bounds.append(v if isinstance(v, typed.Const | typed.RelativeDate) else None)
+        start, end = bounds
+        if (isinstance(start, typed.Const) and isinstance(end, typed.Const)
+                and start.value > end.value):  # type: ignore[operator]
+            self.error("E219", "the window starts after it ends", node.span,
+                       hint="write the earlier date after FROM")
+        return typed.Window(start, end)
+
+    def segment(self, node: ast.Segment) -> typed.CheckedSegment | None:
+        window = self.window(node.window)
+        errors_before = sum(d.is_error for d in self.diags)
+        cond = self.condition(node.condition)
+        if cond is None or sum(d.is_error for d in self.diags) > errors_before:
+            return None
+        return typed.CheckedSegment(node.name, node.title, node.description, window, cond,
+                                    node.span, self.text(node.span))
+
+
+_WINDOW_FIELD = Field("window", FieldType.DATE, Kind.FIRST_ORDER_DATE, "window bound")
+
+
+def _count_comparisons(node: ast.Condition) -> int:
+    count, stack = 0, [node]
+    while stack:
+        n = stack.pop()
+        match n:
+            case ast.BoolOp():
+                stack += [n.left, n.right]
+            case ast.Not():
+                stack.append(n.operand)
+            case ast.Group():
+                stack.append(n.inner)
+            case _:
+                count += 1
+    return count
+
+
+def _too_long(node: ast.Condition, span: Span) -> Diagnostic | None:
+    n = _count_comparisons(node)
+    if n > MAX_COMPARISONS:
+        return Diagnostic("E106", Severity.ERROR, f"this condition has {n:,} comparisons; the "
+                          f"limit is {MAX_COMPARISONS:,}", span,
+                          hint="split it into several segments")
+    return None
+
+
+def _deep_enough() -> None:
+    # Conditions chain left to right, so a long chain is a deep tree; the limits above keep the
+    # depth bounded and this keeps Python's recursion limit above that bound.
+    if sys.getrecursionlimit() < 10_000:
+        sys.setrecursionlimit(10_000)
+
+
+def check_parsed_condition(node: ast.Condition, source: str, *,
+                           schema: StoreSchema | None = None,
+                           window: ast.Window | None = None, name: str = "expr",
+                           origin: str = "<expr>") -> CheckResult:
+    _deep_enough()
+    checker = _Checker(source, schema)
+    result = CheckResult(source=source, origin=origin)
+    span = Span(0, len(source), 1, 1, source.count("\n") + 1, 1)
+    too_long = _too_long(node, span)
+    if too_long:
+        result.diagnostics = [too_long]
+        return result
+    win = checker.window(window)
+    cond = checker.condition(node)
+    result.diagnostics = checker.diags
+    if cond is not None and result.ok:
+        result.segments = [typed.CheckedSegment(name, name, None, win, cond, None, source)]
+    return result
+
+
+def check_condition(source: str, *, schema: StoreSchema | None = None,
+                    window: ast.Window | None = None, name: str = "expr",
+                    origin: str = "<expr>") -> CheckResult:
+    """Parse and check a bare condition. Syntax errors come back as diagnostics too."""
+    try:
+        node = parse_condition(source, origin)
+    except SegmentError as err:
+        return CheckResult([], err.diagnostics, source, origin)
+    return check_parsed_condition(node, source, schema=schema, window=window, name=name,
+                                  origin=origin)
+
+
+def check_file(source: str, *, schema: StoreSchema | None = None,
+               origin: str = "<file>") -> CheckResult:
+    """Parse and check a ``.seg`` file."""
+    _deep_enough()
+    try:
+        parsed = parse_file(source, origin)
+    except SegmentError as err:
+        return CheckResult([], err.diagnostics, source, origin)
+    checker = _Checker(source, schema)
+    result = CheckResult(source=source, origin=origin)
+    seen: dict[str, ast.Segment] = {}
+    for seg in parsed.segments:
+        too_long = _too_long(seg.condition, seg.span)
+        if too_long:
+            checker.diags.append(too_long)
+            continue
+        if seg.name.lower() in seen:
+            checker.error("E220", f"a segment named `{seg.name}` is already defined on line "
+                          f"{seen[seg.name.lower()].span.line}", seg.name_span,
+                          hint="segment names must be unique")
+        seen.setdefault(seg.name.lower(), seg)
+        checked = checker.segment(seg)
+        if checked is not None:
+            result.segments.append(checked)
+    result.diagnostics = checker.diags
+    if not result.ok:
+        result.segments = []
+    return result
+
+
+def check_segment(source: str, **kw: object) -> CheckResult:
+    """Alias of :func:`check_file` for symmetry with :func:`check_condition`."""
+    return check_file(source, **kw)  # type: ignore[arg-type]

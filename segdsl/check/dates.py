@@ -1,0 +1,46 @@
+"""Dates the language knows: ISO literals and dates relative to the as-of day.
+
+Months and years are calendar units; a day past the end of the target month clamps to its
+last day.
+
+>>> from datetime import date
+>>> resolve_relative(-1, "m", date(2024, 3, 31))
+datetime.date(2024, 2, 29)
+>>> resolve_relative(-4, "w", date(2024, 3, 31))
+datetime.date(2024, 3, 3)
+>>> parse_iso_date("2024-02-30") is None
+True
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+
+def resolve_relative(amount: int, unit: str, as_of: date) -> date:
+    unit = unit.lower()
+    if unit == "d":
+        return as_of + timedelta(days=amount)
+    if unit == "w":
+        return as_of + timedelta(weeks=amount)
+    if unit == "m":
+        return as_of + relativedelta(months=amount)
+    if unit == "y":
+        return as_of + relativedelta(years=amount)
+    raise ValueError(f"unknown date unit {unit!r}")
+
+
+def parse_iso_date(text: str) -> date | None:
+    """A ``YYYY-MM-DD`` date, or None when it names no real day."""
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+def today_in(timezone: str) -> date:
+    """Today's date in the store's time zone."""
+    return datetime.now(ZoneInfo(timezone)).date()

@@ -1,0 +1,330 @@
+"""Text → syntax AST, with a span on every node, or syntax diagnostics in plain words.
+
+>>> cond = parse_condition('orders >= 3 AND aov > 50 OR country = "IN"')
+>>> cond.op, cond.left.op      # ((orders >= 3 AND aov > 50) OR country = "IN")
+('or', 'and')
+>>> parse_condition("aov > 50 AND")
+Traceback (most recent call last):
+...
+segdsl.errors.SegmentError: the condition ends too early after `AND`; expected `not`, `(` or a field name
+"""
+
+from __future__ import annotations
+
+import functools
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from lark import Lark, Token, Transformer, Tree, v_args
+from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedToken, VisitError
+
+from segdsl.errors import Diagnostic, SegmentError, Severity, Span
+from segdsl.syntax import ast
+
+MAX_SOURCE_CHARS = 1_000_000
+MAX_NESTING = 200
+
+
+def grammar_text() -> str:
+    """The grammar shipped in the wheel (segdsl/grammar) or, from a checkout, grammar/."""
+    packaged = resources.files("segdsl").joinpath("grammar/segment.lark")
+    if packaged.is_file():
+        return packaged.read_text(encoding="utf-8")
+    return (Path(__file__).resolve().parents[2] / "grammar" / "segment.lark").read_text("utf-8")
+
+
+@functools.cache
+def _lark() -> Lark:
+    return Lark(grammar_text(), parser="lalr", start=["file", "condition_only"],
+                propagate_positions=True, maybe_placeholders=True)
+
+
+def token_span(tok: Token) -> Span:
+    return Span(tok.start_pos or 0, tok.end_pos or 0, tok.line or 1, tok.column or 1,
+                tok.end_line or tok.line or 1, tok.end_column or tok.column or 1)
+
+
+def _meta_span(meta: Any) -> Span:
+    return Span(meta.start_pos, meta.end_pos, meta.line, meta.column, meta.end_line,
+                meta.end_column)
+
+
+def point_span(source: str, offset: int) -> Span:
+    """A one-character span at ``offset`` (clamped to the text)."""
+    offset = max(0, min(offset, len(source)))
+    line = source.count("\n", 0, offset) + 1
+    column = offset - (source.rfind("\n", 0, offset) + 1) + 1
+    end = min(offset + 1, len(source)) if offset < len(source) else offset
+    return Span(offset, end, line, column, line, column + (end - offset))
+
+
+class _SyntaxError(Exception):
+    def __init__(self, diagnostic: Diagnostic):
+        self.diagnostic = diagnostic
+
+
+def unquote(tok: Token) -> str:
+    """The value of a string token; only ``\\"`` and ``\\\\`` are escapes."""
+    body = tok.value[1:-1]
+    out: list[str] = []
+    i = 0
+    while i < len(body):
+        ch = body[i]
+        if ch == "\\":
+            nxt = body[i + 1] if i + 1 < len(body) else ""
+            if nxt not in ('"', "\\"):
+                span = token_span(tok)
+                at = span.start + 1 + i
+                bad = Span(at, at + 2, span.line, span.column + 1 + i, span.line,
+                           span.column + 3 + i)
+                raise _SyntaxError(Diagnostic(
+                    "E103", Severity.ERROR, f"unknown escape `\\{nxt}` in a text value", bad,
+                    hint='only \\" (a double quote) and \\\\ (a backslash) are escapes'))
+            out.append(nxt)
+            i += 2
+        else:
+            out.append(ch)
+            i += 1
+    return "".join(out)
+
+
+@v_args(meta=True)
+class _ToAst(Transformer[Token, Any]):
+    """Lark tree → :mod:`segdsl.syntax.ast` nodes."""
+
+    # files and segments
+    def file(self, meta: Any, children: list[ast.Segment]) -> ast.SegmentFile:
+        return ast.SegmentFile(tuple(children))
+
+    def condition_only(self, meta: Any, children: list[ast.Condition]) -> ast.Condition:
+        return children[0]
+
+    def segment(self, meta: Any, children: list[Any]) -> ast.Segment:
+        name_tok, title_tok = children[1], children[2]
+        description: str | None = None
+        window: ast.Window | None = None
+        for clause in children[3:-2]:
+            if isinstance(clause, ast.Window):
+                window = clause
+            else:
+                description = clause
+        return ast.Segment(name_tok.value, unquote(title_tok), description, window,
+                           children[-1], _meta_span(meta), token_span(name_tok))
+
+    def description(self, meta: Any, children: list[Token]) -> str:
+        return unquote(children[1])
+
+    def window(self, meta: Any, children: list[Any]) -> ast.Window:
+        start, end = children[1]
+        return ast.Window(start, end, _meta_span(meta))
+
+    def window_from(self, meta: Any, children: list[Any]) -> tuple[Any, Any]:
+        return children[1], children[3]
+
+    def window_to(self, meta: Any, children: list[Any]) -> tuple[Any, Any]:
+        return None, children[1]
+
+    # boolean structure
+    def binary(self, meta: Any, children: list[Any]) -> ast.BoolOp:
+        left, op, right = children
+        return ast.BoolOp(op.value.lower(), left, right, _meta_span(meta), token_span(op))
+
+    def negation(self, meta: Any, children: list[Any]) -> ast.Not:
+        return ast.Not(children[1], _meta_span(meta))
+
+    def group(self, meta: Any, children: list[Any]) -> ast.Group:
+        return ast.Group(children[1], _meta_span(meta))
+
+    # comparisons
+    def compare(self, meta: Any, children: list[Any]) -> ast.Compare:
+        field, op, value = children
+        return ast.Compare(field, op.value, value, _meta_span(meta), token_span(op))
+
+    def between(self, meta: Any, children: list[Any]) -> ast.Between:
+        return ast.Between(children[0], children[2], children[4], _meta_span(meta))
+
+    def in_list(self, meta: Any, children: list[Any]) -> ast.InList:
+        return ast.InList(children[0], children[-1], False, _meta_span(meta))
+
+    def not_in_list(self, meta: Any, children: list[Any]) -> ast.InList:
+        return ast.InList(children[0], children[-1], True, _meta_span(meta))
+
+    def value_list(self, meta: Any, children: list[Any]) -> tuple[Any, ...]:
+        return tuple(c for c in children[1:-1] if c is not None and not isinstance(c, Token))
+
+    def _text_match(self, kind: str, meta: Any, children: list[Any]) -> ast.TextMatch:
+        return ast.TextMatch(children[0], kind, children[-1], _meta_span(meta))
+
+    def contains(self, meta: Any, children: list[Any]) -> ast.TextMatch:
+        return self._text_match("contains", meta, children)
+
+    def starts_with(self, meta: Any, children: list[Any]) -> ast.TextMatch:
+        return self._text_match("starts_with", meta, children)
+
+    def ends_with(self, meta: Any, children: list[Any]) -> ast.TextMatch:
+        return self._text_match("ends_with", meta, children)
+
+    def is_null(self, meta: Any, children: list[Any]) -> ast.IsNull:
+        return ast.IsNull(children[0], False, _meta_span(meta))
+
+    def is_not_null(self, meta: Any, children: list[Any]) -> ast.IsNull:
+        return ast.IsNull(children[0], True, _meta_span(meta))
+
+    # fields and values
+    def plain_field(self, meta: Any, children: list[Token]) -> ast.FieldName:
+        return ast.FieldName(children[0].value, _meta_span(meta))
+
+    def dotted_field(self, meta: Any, children: list[Token]) -> ast.FieldName:
+        ns, _, part = children
+        quoted = part.type == "STRING"
+        name = unquote(part) if quoted else part.value
+        return ast.FieldName(name, _meta_span(meta), namespace=ns.value, quoted=quoted)
+
+    def number(self, meta: Any, children: list[Token]) -> ast.NumberLit:
+        return ast.NumberLit(Decimal(children[0].value), children[0].value, _meta_span(meta))
+
+    def string(self, meta: Any, children: list[Token]) -> ast.StringLit:
+        return ast.StringLit(unquote(children[0]), _meta_span(meta))
+
+    def date(self, meta: Any, children: list[Token]) -> ast.DateLit:
+        return ast.DateLit(children[0].value, _meta_span(meta))
+
+    def relative_date(self, meta: Any, children: list[Token]) -> ast.RelativeDateLit:
+        text = children[0].value
+        return ast.RelativeDateLit(int(text[:-1]), text[-1].lower(), text, _meta_span(meta))
+
+    def today(self, meta: Any, children: list[Token]) -> ast.RelativeDateLit:
+        return ast.RelativeDateLit(0, "d", children[0].value, _meta_span(meta))
+
+    def yesterday(self, meta: Any, children: list[Token]) -> ast.RelativeDateLit:
+        return ast.RelativeDateLit(-1, "d", children[0].value, _meta_span(meta))
+
+
+# --- syntax errors in words -------------------------------------------------------------------
+
+_WORDS = {
+    "AND": "`and`", "OR": "`or`", "NOT": "`not`", "BETWEEN": "`between`", "IN": "`in`",
+    "CONTAINS": "`contains`", "STARTS": "`starts with`", "ENDS": "`ends with`",
+    "WITH": "`with`", "IS": "`is`", "NULL": "`null`", "TODAY": "`today`",
+    "YESTERDAY": "`yesterday`", "SEGMENT": "`segment`", "DESCRIPTION": "`description`",
+    "WINDOW": "`window`", "FROM": "`from`", "TO": "`to`", "WHERE": "`where`",
+    "CMP_OP": "a comparison (=, !=, <, <=, >, >=)", "LPAR": "`(`", "RPAR": "`)`",
+    "COMMA": "`,`", "DOT": "`.`", "NUMBER": "a number", "STRING": "a text in double quotes",
+    "DATE": "a date (YYYY-MM-DD)", "REL_DATE": "a relative date such as -30d",
+    "IDENT": "a field name", "$END": "the end of the input",
+}
+_OPERATORS = {"CMP_OP", "BETWEEN", "IN", "CONTAINS", "STARTS", "ENDS", "IS"}
+_VALUES = {"NUMBER", "STRING", "DATE", "REL_DATE", "TODAY", "YESTERDAY"}
+
+
+def describe_expected(expected: set[str]) -> str:
+    """Turn a set of grammar terminal names into an English list."""
+    names = set(expected)
+    parts: list[str] = []
+    if _OPERATORS <= names:
+        parts.append("an operator (=, !=, <, <=, >, >=, between, in, not in, contains, "
+                     "starts with, ends with, is null)")
+        names -= _OPERATORS | {"NOT"}
+    if _VALUES <= names:
+        parts.append("a value (number, text, date)" + (" or a field" if "IDENT" in names else ""))
+        names -= _VALUES | {"IDENT"}
+    if "SEGMENT" in names and "$END" in names:
+        names -= {"$END"}
+    order = list(_WORDS)
+    for name in sorted(names, key=lambda n: order.index(n) if n in order else len(order)):
+        if name in ("AND", "OR") and {"AND", "OR"} <= names:
+            if name == "AND":
+                parts.append("`and`/`or`")
+            continue
+        parts.append(_WORDS.get(name, name.lower()))
+    if len(parts) <= 1:
+        return "".join(parts)
+    return ", ".join(parts[:-1]) + " or " + parts[-1]
+
+
+def _syntax_diagnostic(source: str, err: UnexpectedInput) -> Diagnostic:
+    if isinstance(err, UnexpectedCharacters):
+        span = point_span(source, err.pos_in_stream)
+        ch = source[err.pos_in_stream] if err.pos_in_stream < len(source) else ""
+        hint = None
+        if ch == "'":
+            hint = "text values are written in double quotes: \"like this\""
+        elif ch == '"':
+            return Diagnostic("E102", Severity.ERROR, "this text has no closing double quote",
+                              span, hint='end the text with "')
+        elif ch == "!":
+            hint = "not-equal is written !="
+        return Diagnostic("E101", Severity.ERROR, f"unexpected character `{ch}`", span,
+                          hint=hint or f"expected {describe_expected(set(err.allowed or ()))}")
+    assert isinstance(err, UnexpectedToken)
+    tok = err.token
+    expected_names = set(err.expected)
+    if err.interactive_parser is not None:
+        # LALR merges states, so err.expected can list tokens that would fail a step later;
+        # accepts() simulates each candidate and keeps only the ones that really continue.
+        try:
+            expected_names = set(err.interactive_parser.accepts()) or expected_names
+        except Exception:  # noqa: BLE001 - a best-effort refinement of the message only
+            pass
+    expected = describe_expected(expected_names)
+    if tok.type == "$END":
+        prev = source.rstrip()
+        span = point_span(source, len(prev))
+        last = prev.split()[-1] if prev.split() else ""
+        after = f" after `{last}`" if last else ""
+        what = "the input is empty" if not prev else f"the condition ends too early{after}"
+        return Diagnostic("E100", Severity.ERROR, f"{what}; expected {expected}", span)
+    span = token_span(tok)
+    hint = None
+    if tok.type in _WORDS and tok.type.isupper() and tok.type not in ("IDENT", "NUMBER"):
+        if "IDENT" in expected_names and tok.type not in _VALUES | {"STRING", "LPAR", "RPAR"}:
+            hint = f"`{tok.value}` is a keyword; a custom column of that name is written " \
+                   f'custom."{tok.value}"'
+    return Diagnostic("E100", Severity.ERROR, f"unexpected `{tok.value}`; expected {expected}",
+                      span, hint=hint)
+
+
+def _check_limits(source: str, origin: str) -> None:
+    if len(source) > MAX_SOURCE_CHARS:
+        raise SegmentError([Diagnostic(
+            "E104", Severity.ERROR,
+            f"the input is {len(source):,} characters long; the limit is {MAX_SOURCE_CHARS:,}",
+            point_span(source, MAX_SOURCE_CHARS))], source, origin)
+    depth = 0
+    for i, ch in enumerate(source):
+        if ch == "(":
+            depth += 1
+            if depth > MAX_NESTING:
+                raise SegmentError([Diagnostic(
+                    "E105", Severity.ERROR,
+                    f"parentheses are nested more than {MAX_NESTING} deep", point_span(source, i),
+                    hint="split the condition into simpler segments")], source, origin)
+        elif ch == ")":
+            depth = max(0, depth - 1)
+
+
+def _parse(source: str, start: str, origin: str) -> Any:
+    _check_limits(source, origin)
+    try:
+        tree: Tree[Token] = _lark().parse(source, start=start)
+        return _ToAst().transform(tree)
+    except UnexpectedInput as err:
+        raise SegmentError([_syntax_diagnostic(source, err)], source, origin) from None
+    except VisitError as err:
+        if isinstance(err.orig_exc, _SyntaxError):
+            raise SegmentError([err.orig_exc.diagnostic], source, origin) from None
+        raise
+
+
+def parse_condition(source: str, origin: str = "<expr>") -> ast.Condition:
+    """Parse a bare condition (what ``--expr`` takes)."""
+    result: ast.Condition = _parse(source, "condition_only", origin)
+    return result
+
+
+def parse_file(source: str, origin: str = "<file>") -> ast.SegmentFile:
+    """Parse a ``.seg`` file: zero or more ``segment`` blocks."""
+    result: ast.SegmentFile = _parse(source, "file", origin)
+    return result
