@@ -1,0 +1,198 @@
+"""Per-dialect rules: the few places where one SQL text cannot serve every engine.
+
+sqlglot transpiles most constructs; :class:`Rules` covers what it cannot know, because it is
+about *meaning* rather than syntax: how to compare text exactly (case-folded by us, but
+accent-, space- and case-sensitive from then on), how to find a substring without ``LIKE``
+(whose ``%`` and ``_`` would be wildcards), how many days lie between two dates, and how to
+print an exact decimal. One subclass per dialect that differs; :data:`RULES` is the table.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlglot import exp
+
+EXECUTED = ("duckdb", "sqlite", "postgres", "mysql")
+GENERATED = ("bigquery", "snowflake", "spark", "trino", "redshift", "tsql", "clickhouse")
+DIALECTS = EXECUTED + GENERATED
+
+
+def num(value: int) -> exp.Expression:
+    """An integer literal; negative values are wrapped so ``a * -1`` prints correctly."""
+    lit = exp.Literal.number(abs(value))
+    return exp.Neg(this=lit) if value < 0 else lit
+
+
+def date_lit(day: date) -> exp.Expression:
+    # Printed as DATE('...') by sqlglot on SQLite, which stores dates as ISO text: comparable.
+    return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.DATE)
+
+
+class Rules:
+    """The defaults: engines whose string comparison is exact (binary) once lowered."""
+
+    name = "generic"
+    decimal = True  # has DECIMAL(38, 0) to keep cross-multiplied money from overflowing BIGINT
+
+    def lower(self, e: exp.Expression) -> exp.Expression:
+        return exp.Lower(this=e)
+
+    def text(self, value: str) -> exp.Expression:
+        return exp.Literal.string(value)
+
+    def key(self, e: exp.Expression) -> exp.Expression:
+        """``e`` made comparable byte for byte (no case/accent folding, no space padding)."""
+        return e
+
+    def eq_in(self, e: exp.Expression, values: list[str]) -> exp.Expression:
+        keys = [self.key(self.text(v)) for v in values]
+        if len(keys) == 1:
+            return exp.EQ(this=self.key(e), expression=keys[0])
+        return exp.In(this=self.key(e), expressions=keys)
+
+    def eq(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        return exp.EQ(this=self.key(a), expression=self.key(b))
+
+    def position(self, e: exp.Expression, pattern: str) -> exp.Expression:
+        """1-based position of ``pattern`` in ``e`` (0 when absent)."""
+        return exp.StrPosition(this=self.key(e), substr=self.key(self.text(pattern)))
+
+    def contains(self, e: exp.Expression, pattern: str) -> exp.Expression:
+        return exp.GT(this=self.position(e, pattern), expression=num(0))
+
+    def starts(self, e: exp.Expression, pattern: str) -> exp.Expression:
+        # The first occurrence is at 1 exactly when the text starts with the pattern.
+        return exp.EQ(this=self.position(e, pattern), expression=num(1))
+
+    def suffix(self, e: exp.Expression, length: int) -> exp.Expression:
+        return exp.Right(this=e, expression=num(length))
+
+    def length(self, pattern: str) -> int:
+        return len(pattern)
+
+    def ends(self, e: exp.Expression, pattern: str) -> exp.Expression:
+        tail = self.suffix(self.key(e), self.length(pattern))
+        return exp.EQ(this=tail, expression=self.key(self.text(pattern)))
+
+    def days_between(self, later: date, earlier: exp.Expression) -> exp.Expression:
+        return exp.DateDiff(this=date_lit(later), expression=earlier, unit=exp.var("DAY"))
+
+    def money(self, minor: exp.Expression, scale: int) -> exp.Expression:
+        """An exact decimal from an integer count of minor units (multiply: never divide)."""
+        as_dec = exp.cast(minor, exp.DataType.build(f"DECIMAL(38, {scale})"))
+        if scale == 0:
+            return as_dec
+        unit = exp.Literal.number("0." + "0" * (scale - 1) + "1")
+        return exp.cast(exp.Mul(this=as_dec, expression=unit),
+                        exp.DataType.build(f"DECIMAL(38, {scale})"))
+
+
+def _substr(e: exp.Expression, start: int) -> exp.Expression:
+    # SUBSTR, not SUBSTRING (SQLite < 3.34 lacks the latter); negative starts count from the end.
+    return exp.Anonymous(this="SUBSTR", expressions=[e, num(start)])
+
+
+class Postgres(Rules):
+    name = "postgres"
+
+    def days_between(self, later: date, earlier: exp.Expression) -> exp.Expression:
+        # date - date is an integer number of days; sqlglot's generic form goes via epochs.
+        return exp.paren(exp.Sub(this=date_lit(later), expression=earlier), copy=False)
+
+
+class SQLite(Rules):
+    name = "sqlite"
+    decimal = False  # CAST(... AS DECIMAL) means REAL in SQLite: integers stay 64-bit there
+
+    def suffix(self, e: exp.Expression, length: int) -> exp.Expression:
+        # SQLite has no RIGHT(); SUBSTR with a negative start counts from the end.
+        return _substr(e, -length)
+
+    def money(self, minor: exp.Expression, scale: int) -> exp.Expression:
+        # No decimal type: build the exact text '-12.30' from the integer.
+        if scale == 0:
+            return exp.cast(minor, exp.DataType.Type.TEXT)
+        absolute = exp.Abs(this=minor)
+        sign = (exp.case().when(exp.LT(this=minor, expression=num(0)), exp.Literal.string("-"))
+                .else_(exp.Literal.string("")))
+        whole = exp.Div(this=absolute, expression=num(10 ** scale))  # integer division here
+        frac = _substr(exp.DPipe(this=exp.Literal.string("0" * scale),
+                                 expression=exp.paren(exp.Mod(this=absolute.copy(),
+                                                              expression=num(10 ** scale)))),
+                       -scale)
+        return exp.DPipe(this=exp.DPipe(this=exp.DPipe(this=sign, expression=whole),
+                                        expression=exp.Literal.string(".")), expression=frac)
+
+
+class MySQL(Rules):
+    """The default collations (utf8mb4_general_ci, ..._0900_ai_ci) ignore case and accents
+    and MariaDB's pad trailing spaces: compare binary strings, which do neither."""
+
+    name = "mysql"
+
+    def key(self, e: exp.Expression) -> exp.Expression:
+        return exp.cast(e, exp.DataType.Type.BINARY)
+
+    def length(self, pattern: str) -> int:
+        return len(pattern.encode("utf-8"))  # RIGHT() on a binary string counts bytes
+
+
+class TSQL(Rules):
+    """SQL Server's ``=`` ignores trailing spaces under every collation; appending a sentinel
+    character makes them count, and a BIN2 collation makes case and accents count."""
+
+    name = "tsql"
+
+    def text(self, value: str) -> exp.Expression:
+        return exp.National(this=value)
+
+    def key(self, e: exp.Expression) -> exp.Expression:
+        return exp.Collate(this=e, expression=exp.var("Latin1_General_BIN2"))
+
+    def _sentinel(self, e: exp.Expression) -> exp.Expression:
+        return self.key(exp.paren(exp.Add(this=e, expression=exp.National(this="|"))))
+
+    def eq_in(self, e: exp.Expression, values: list[str]) -> exp.Expression:
+        keys: list[exp.Expression] = [exp.National(this=v + "|") for v in values]
+        return exp.In(this=self._sentinel(e), expressions=keys)
+
+    def eq(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+        return exp.EQ(this=self._sentinel(a), expression=self._sentinel(b))
+
+    def position(self, e: exp.Expression, pattern: str) -> exp.Expression:
+        return exp.StrPosition(this=self.key(e), substr=self.text(pattern))
+
+    def ends(self, e: exp.Expression, pattern: str) -> exp.Expression:
+        tail = exp.Right(this=e, expression=num(len(pattern)))
+        return exp.EQ(this=self._sentinel(tail), expression=exp.National(this=pattern + "|"))
+
+
+class ClickHouse(Rules):
+    """``lower``/``position`` are byte-wise ASCII in ClickHouse; use the UTF-8 variants."""
+
+    name = "clickhouse"
+
+    def lower(self, e: exp.Expression) -> exp.Expression:
+        return exp.Anonymous(this="lowerUTF8", expressions=[e])
+
+    def position(self, e: exp.Expression, pattern: str) -> exp.Expression:
+        return exp.Anonymous(this="positionUTF8", expressions=[e, self.text(pattern)])
+
+    def ends(self, e: exp.Expression, pattern: str) -> exp.Expression:
+        return exp.Anonymous(this="endsWith", expressions=[e, self.text(pattern)])
+
+
+RULES: dict[str, Rules] = {name: Rules() for name in DIALECTS}
+RULES.update(postgres=Postgres(), redshift=Rules(), sqlite=SQLite(), mysql=MySQL(),
+             tsql=TSQL(), clickhouse=ClickHouse())
+
+
+def rules_for(dialect: str) -> Rules:
+    from segdsl.errors import UsageError
+
+    try:
+        return RULES[dialect]
+    except KeyError:
+        raise UsageError(f"unknown SQL dialect {dialect!r}; choose one of "
+                         f"{', '.join(DIALECTS)}") from None

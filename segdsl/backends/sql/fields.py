@@ -1,0 +1,147 @@
+"""One SQL implementation per catalog :class:`~segdsl.catalog.Kind`.
+
+Each kind turns a field into a *term*: the SQL for its value plus the condition under which
+it is present (``None`` = never missing). Predicates (``predicates.py``) work on terms only,
+so a new kind is one function and one entry in :data:`KINDS`.
+
+- :class:`Num` is an exact fraction ``num / (den * 10**scale)``; money is kept as integer
+  minor units so comparisons cross-multiply instead of dividing.
+- :class:`Day` is a date, :class:`Text` a text value, :class:`ItemSet` a set of texts over the
+  items of a customer's selected orders.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from sqlglot import exp
+
+from segdsl.backends.sql.scope import AGG, CUSTOMERS, SELECTED, STORE, Scope, col
+from segdsl.catalog import Field, FieldType, Kind
+
+
+@dataclass(frozen=True)
+class Num:
+    num: exp.Expression
+    den: exp.Expression | None = None  # positive whenever the term is present
+    scale: int = 0
+    present: exp.Expression | None = None
+    exact: bool = True  # False for custom numbers (stored as DOUBLE)
+    literal: Decimal | None = None  # set for constants, to compare natively with doubles
+    last_date: exp.Expression | None = None  # days_since_last_order: counts from this date
+
+
+@dataclass(frozen=True)
+class Day:
+    expr: exp.Expression
+    present: exp.Expression | None
+
+
+@dataclass(frozen=True)
+class Text:
+    expr: exp.Expression  # lowered
+    present: exp.Expression
+
+
+@dataclass(frozen=True)
+class ItemSet:
+    source: exp.Select  # SELECT customer_id FROM selected orders JOIN items ... (no WHERE yet)
+    element: exp.Expression  # the raw element column
+
+
+Term = Num | Day | Text | ItemSet
+
+
+def not_null(e: exp.Expression) -> exp.Expression:
+    return exp.not_(exp.Is(this=e.copy(), expression=exp.Null()))
+
+
+def _agg(name: str) -> exp.Column:
+    return col(name, AGG)
+
+
+def order_count(f: Field, s: Scope) -> Term:
+    return Num(exp.Coalesce(this=_agg("orders"), expressions=[exp.Literal.number(0)]))
+
+
+def amount_spent(f: Field, s: Scope) -> Term:
+    return Num(exp.Coalesce(this=_agg("sum_minor"), expressions=[exp.Literal.number(0)]),
+               scale=s.money_scale)
+
+
+def aov(f: Field, s: Scope) -> Term:
+    # AGG has a row only for customers with orders, so a non-null count means orders > 0.
+    return Num(_agg("sum_minor"), _agg("orders"), s.money_scale, not_null(_agg("orders")))
+
+
+def store_aov(f: Field, s: Scope) -> Term:
+    s.uses_store = True
+    n = col("n", STORE)
+    return Num(col("sum_minor", STORE), n, s.money_scale,
+               exp.GT(this=n.copy(), expression=exp.Literal.number(0)))
+
+
+def first_order_date(f: Field, s: Scope) -> Term:
+    return Day(_agg("first_date"), not_null(_agg("first_date")))
+
+
+def last_order_date(f: Field, s: Scope) -> Term:
+    return Day(_agg("last_date"), not_null(_agg("last_date")))
+
+
+def days_since_last_order(f: Field, s: Scope) -> Term:
+    last = _agg("last_date")
+    return Num(s.rules.days_between(s.ctx.as_of, last), present=not_null(last),
+               last_date=last.copy())
+
+
+def customer_text(f: Field, s: Scope) -> Term:
+    assert f.column is not None
+    c = s.column("customers", f.column, CUSTOMERS)
+    return Text(s.rules.lower(c), not_null(c))
+
+
+def custom(f: Field, s: Scope) -> Term:
+    assert f.column is not None
+    c = col(f.column, CUSTOMERS)  # the real column name: custom attributes are not mapped
+    if f.type is FieldType.NUMBER:
+        return Num(c, present=not_null(c), exact=False)
+    if f.type is FieldType.DATE:
+        return Day(c, not_null(c))
+    return Text(s.rules.lower(c), not_null(c))
+
+
+def item_set(f: Field, s: Scope) -> Term:
+    assert f.column is not None and f.table is not None
+    items = s.table("order_items", "i")
+    source = (exp.select(col("customer_id", "o")).from_(exp.Table(
+        this=exp.to_identifier(SELECTED, quoted=True),
+        alias=exp.TableAlias(this=exp.to_identifier("o", quoted=True))))
+        .join(items, on=exp.EQ(this=s.column("order_items", "order_id", "i"),
+                               expression=col("order_id", "o"))))
+    # The attribute's table joins on product_id whether it is products or product_collections.
+    source = source.join(s.table(f.table, "p"), on=exp.EQ(
+        this=s.column(f.table, "product_id", "p"),
+        expression=s.column("order_items", "product_id", "i")))
+    return ItemSet(source, s.column(f.table, f.column, "p"))
+
+
+KINDS: dict[Kind, Callable[[Field, Scope], Term]] = {
+    Kind.CUSTOMER_TEXT: customer_text,
+    Kind.ORDER_COUNT: order_count,
+    Kind.AMOUNT_SPENT: amount_spent,
+    Kind.AOV: aov,
+    Kind.STORE_AOV: store_aov,
+    Kind.FIRST_ORDER_DATE: first_order_date,
+    Kind.LAST_ORDER_DATE: last_order_date,
+    Kind.DAYS_SINCE_LAST_ORDER: days_since_last_order,
+    Kind.ITEM_SET: item_set,
+    Kind.CUSTOM: custom,
+    # Kind.RFM_SCORE: add its function here when the RFM fields become available.
+}
+
+
+def term(f: Field, s: Scope) -> Term:
+    return KINDS[f.kind](f, s)

@@ -1,0 +1,194 @@
+"""Conditions → SQL boolean expressions that are always TRUE or FALSE, never NULL.
+
+Every atomic predicate is ``<value present> AND <comparison>``: when the value is missing the
+conjunction is FALSE (FALSE AND NULL is FALSE), and when it is present the comparison is not
+NULL. So ``NOT`` means "does not match", as in the memory backend. Trees are built with
+``exp.and_``/``exp.or_``/``exp.not_``, which parenthesise their operands as needed.
+"""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+from sqlglot import exp
+
+from segdsl.backends.sql.dialects import date_lit, num
+from segdsl.backends.sql.fields import Day, ItemSet, Num, Term, Text, not_null, term
+from segdsl.backends.sql.scope import CUSTOMERS, Scope
+from segdsl.check.typed import And, Condition, Const, FieldRef, Not, Op, Or, Predicate, Value
+
+_COMPARE: dict[Op, type[exp.Binary]] = {Op.EQ: exp.EQ, Op.LT: exp.LT, Op.LE: exp.LTE,
+                                         Op.GT: exp.GT, Op.GE: exp.GTE}
+
+
+def condition(c: Condition, s: Scope) -> exp.Expression:
+    match c:
+        case Predicate():
+            return predicate(c, s)
+        case Not(operand=o):
+            return exp.not_(exp.paren(condition(o, s), copy=False), copy=False)
+        case And(left=lhs, right=rhs):
+            return exp.and_(condition(lhs, s), condition(rhs, s), copy=False)
+        case Or(left=lhs, right=rhs):
+            return exp.or_(condition(lhs, s), condition(rhs, s), copy=False)
+    raise AssertionError(f"unknown condition {c!r}")
+
+
+def _guard(*parts: exp.Expression | None) -> exp.Expression:
+    present = [p for p in parts if p is not None]
+    return present[0] if len(present) == 1 else exp.and_(*present, copy=False)
+
+
+def predicate(p: Predicate, s: Scope) -> exp.Expression:
+    t = term(p.field, s)
+    if isinstance(t, ItemSet):
+        return _item_set(t, p, s)
+    if p.op is Op.IS_NULL:
+        return exp.not_(t.present) if t.present is not None else exp.false()
+    if isinstance(t, Text):
+        return _text(t, p, s)
+    if p.op is Op.BETWEEN:
+        low, high = p.args
+        return exp.and_(_compare(t, Op.GE, low, s), _compare(t, Op.LE, high, s), copy=False)
+    if p.op is Op.IN:
+        if isinstance(t, Day) and not any(isinstance(v, FieldRef) for v in p.args):
+            days = [date_lit(s.ctx.resolve(v)) for v in p.args]  # type: ignore[arg-type]
+            return _guard(t.present, exp.In(this=t.expr, expressions=days))
+        return exp.or_(*[_compare(t, Op.EQ, v, s) for v in p.args], copy=False)
+    return _compare(t, p.op, p.args[0], s)
+
+
+def _value(v: Value, s: Scope) -> Term:
+    if isinstance(v, FieldRef):
+        return term(v.field, s)
+    if isinstance(v, Const) and isinstance(v.value, Decimal):
+        p, d = split_decimal(v.value)
+        return Num(num(p), scale=d, literal=v.value)
+    return Day(date_lit(s.ctx.resolve(v)), None)  # type: ignore[arg-type]
+
+
+def _compare(t: Term, op: Op, v: Value, s: Scope) -> exp.Expression:
+    other = _value(v, s)
+    if isinstance(t, Day) and isinstance(other, Day):
+        return _guard(t.present, other.present, _COMPARE[op](this=t.expr, expression=other.expr))
+    assert isinstance(t, Num) and isinstance(other, Num), (t, other)
+    if t.last_date is not None and other.literal is not None:
+        return _days_since(t, op, other.literal, s)
+    return _guard(t.present, other.present, _cross(t, op, other, s))
+
+
+def split_decimal(d: Decimal) -> tuple[int, int]:
+    """``d == p / 10**e``: the integer p and the number of decimals e (exact, any size)."""
+    sign, digits, exponent = d.as_tuple()
+    p = int("".join(map(str, digits)) or "0") * (-1 if sign else 1)
+    assert isinstance(exponent, int)
+    return (p * 10 ** exponent, 0) if exponent >= 0 else (p, -exponent)
+
+
+def _cross(a: Num, op: Op, b: Num, s: Scope) -> exp.Expression:
+    """a op b as ``a.num * b.den * 10^.. op b.num * a.den * 10^..`` (denominators > 0)."""
+    exact = a.exact and b.exact
+    if not exact:  # a double is involved: compare constants natively, not as scaled integers
+        a, b = _native(a), _native(b)
+    e = max(a.scale, b.scale)
+    left = _product(a, b.den, 10 ** (e - a.scale), exact, s)
+    right = _product(b, a.den, 10 ** (e - b.scale), exact, s)
+    return _COMPARE[op](this=left, expression=right)
+
+
+def _native(n: Num) -> Num:
+    if n.literal is None:
+        return n
+    return Num(exp.Literal.number(format(n.literal, "f")), exact=False)
+
+
+def _product(n: Num, den: exp.Expression | None, factor: int, exact: bool,
+             s: Scope) -> exp.Expression:
+    factors: list[exp.Expression] = []
+    if n.literal is not None and exact:
+        factor *= split_decimal(n.literal)[0]  # fold constants in Python: exact integers
+    else:
+        factors.append(n.num.copy())
+    if den is not None:
+        factors.append(den.copy())
+    if not factors:
+        return num(factor)
+    if factor != 1:
+        factors.append(num(factor))
+    if len(factors) > 1 and exact and s.rules.decimal:
+        # Integer products can exceed BIGINT (sum of cents * order count * 10^k).
+        factors[0] = exp.cast(factors[0], exp.DataType.build("DECIMAL(38, 0)"))
+    out = factors[0]
+    for f in factors[1:]:
+        out = exp.Mul(this=out, expression=f)
+    return out
+
+
+def _days_since(t: Num, op: Op, n: Decimal, s: Scope) -> exp.Expression:
+    """``days_since_last_order op n`` as a comparison of last_order_date with a day.
+
+    Days are whole numbers ``as_of - last``; ``days >= k`` is ``last <= as_of - k`` and
+    ``days <= k`` is ``last >= as_of - k``. Fractions round to the equivalent whole bound.
+    """
+    assert t.last_date is not None
+    floor, ceil = int(n.to_integral_value("ROUND_FLOOR")), int(n.to_integral_value("ROUND_CEILING"))
+    if op is Op.EQ:
+        if floor != ceil:
+            return exp.false()
+        return _guard(t.present, _days_bound(t.last_date, "eq", floor, s))
+    kind, k = {Op.GT: ("ge", floor + 1), Op.GE: ("ge", ceil), Op.LT: ("le", ceil - 1),
+               Op.LE: ("le", floor)}[op]
+    return _guard(t.present, _days_bound(t.last_date, kind, k, s))
+
+
+def _days_bound(last: exp.Expression, kind: str, k: int, s: Scope) -> exp.Expression:
+    as_of = s.ctx.as_of
+    try:
+        day = as_of - timedelta(days=k)
+    except OverflowError:
+        # Beyond the calendar: "at least k days" is impossible for huge k, certain for very
+        # negative k (and the other way round for "at most").
+        certain = (kind == "ge") == (k < 0)
+        return exp.true() if certain and kind != "eq" else exp.false()
+    cmp = {"ge": exp.LTE, "le": exp.GTE, "eq": exp.EQ}[kind]
+    return cmp(this=last.copy(), expression=date_lit(day))
+
+
+def _text(t: Text, p: Predicate, s: Scope) -> exp.Expression:
+    if p.op is Op.EQ:
+        other = _value(p.args[0], s)
+        assert isinstance(other, Text)
+        return _guard(t.present, other.present, s.rules.eq(t.expr, other.expr))
+    return _guard(t.present, _text_match(t.expr, p, s))
+
+
+def _text_match(e: exp.Expression, p: Predicate, s: Scope) -> exp.Expression | None:
+    """The match of lowered text ``e`` against the predicate's (lowered) values; None when
+    any present value matches (an empty pattern)."""
+    values = [str(v.value) for v in p.args if isinstance(v, Const)]
+    if p.op is Op.IN:
+        return s.rules.eq_in(e, values)
+    pattern = values[0]
+    if pattern == "":
+        return None
+    match p.op:
+        case Op.CONTAINS:
+            return s.rules.contains(e, pattern)
+        case Op.STARTS_WITH:
+            return s.rules.starts(e, pattern)
+        case Op.ENDS_WITH:
+            return s.rules.ends(e, pattern)
+    raise AssertionError(f"{p.op} on text")
+
+
+def _item_set(t: ItemSet, p: Predicate, s: Scope) -> exp.Expression:
+    """Some element matches: an uncorrelated semi-join on customer ids. The subquery reads
+    only selected orders, whose customer ids are known customers, so it yields no NULL and
+    ``NOT (id IN (...))`` stays two-valued."""
+    customer = s.column("customers", "customer_id", CUSTOMERS)
+    if p.op is Op.IS_NULL:
+        return exp.not_(exp.In(this=customer, query=t.source.where(not_null(t.element)).subquery()))
+    match = _text_match(s.rules.lower(t.element), p, s)
+    where = match if match is not None else not_null(t.element)
+    return exp.In(this=customer, query=t.source.where(where).subquery())

@@ -1,0 +1,43 @@
+"""What every part of the compiler needs to know: dialect rules, names, the as-of day."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from sqlglot import exp
+
+from segdsl.backends.sql.dialects import Rules
+from segdsl.context import RunContext
+from segdsl.store.mapping import TableMapping
+
+# CTE and alias names; prefixed so that they cannot shadow a user's table.
+SELECTED = "segdsl_orders"  # selected orders: known customers, in the window
+AGG = "segdsl_agg"  # one row per customer with at least one selected order
+STORE = "segdsl_store"  # one row: the store-wide totals of the selected orders
+CUSTOMERS = "c"
+
+
+def ident(name: str) -> exp.Identifier:
+    return exp.to_identifier(name, quoted=True)
+
+
+def col(name: str, table: str | None = None) -> exp.Column:
+    return exp.Column(this=ident(name), table=ident(table) if table else None)
+
+
+@dataclass
+class Scope:
+    rules: Rules
+    mapping: TableMapping
+    ctx: RunContext
+    money_scale: int
+    uses_store: bool = field(default=False)  # set when store_aov is read: adds the STORE CTE
+
+    def table(self, canonical: str, alias: str | None = None) -> exp.Table:
+        """A canonical table by its mapped name, schema-qualified when the mapping says so."""
+        db = ident(self.mapping.schema) if self.mapping.schema else None
+        return exp.Table(this=ident(self.mapping.table(canonical)), db=db,
+                         alias=exp.TableAlias(this=ident(alias)) if alias else None)
+
+    def column(self, canonical_table: str, canonical: str, alias: str) -> exp.Column:
+        return col(self.mapping.column(canonical_table, canonical), alias)
