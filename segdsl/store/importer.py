@@ -522,25 +522,29 @@ def _normalise_country(written: str, mapping: ImportMapping) -> str | None:
 # --- building the store ---------------------------------------------------------------------
 
 
-def _customer_country(votes: dict[str, tuple[str | None, datetime]]) -> tuple[str | None, int]:
-    """The country of most of the customer's invoices; a tie goes to the most recent one.
-    Also returns how many different countries were seen."""
+def _customer_country(votes: dict[str, tuple[str | None, datetime]],
+                      orders: set[str]) -> tuple[str | None, int]:
+    """The country of most of the customer's orders (of all their invoices, cancellations
+    included, when they have no order); a tie goes to the most recent. Also returns how many
+    different countries the customer's invoices name."""
+    purchases = [v for oid, v in votes.items() if oid in orders] or list(votes.values())
     counts: Counter[str] = Counter()
     latest: dict[str, datetime] = {}
-    for country, at in votes.values():
+    for country, at in purchases:
         if country is not None:
             counts[country] += 1
             latest[country] = max(at, latest.get(country, at))
+    seen = len({c for c, _ in votes.values() if c is not None})
     if not counts:
-        return None, 0
-    best = max(counts, key=lambda c: (counts[c], latest[c]))
-    return best, len(counts)
+        return None, seen
+    return max(counts, key=lambda c: (counts[c], latest[c])), seen
 
 
-def _customers(imp: _Import) -> Customers:
+def _customers(imp: _Import, orders: Orders) -> Customers:
+    kept = set(orders.order_id)
     ids, countries = [], []
     for cid, votes in imp.votes.items():
-        country, seen = _customer_country(votes)
+        country, seen = _customer_country(votes, kept)
         ids.append(cid)
         countries.append(country)
         if seen > 1:
@@ -662,7 +666,7 @@ def import_line_items(path: str | Path, mapping: ImportMapping, *, timezone: str
     products, collections = _products(imp, types_path)
     items = OrderItems([i[0] for i in imp.items], [i[1] for i in imp.items],
                        [i[2] for i in imp.items], [i[3] for i in imp.items])
-    store = Store(customers=_customers(imp), orders=orders, order_items=items,
+    store = Store(customers=_customers(imp, orders), orders=orders, order_items=items,
                   products=products, product_collections=collections, timezone=timezone,
                   money_scale=scale, source=str(source))
     _finish_report(imp, store)
