@@ -460,3 +460,12 @@ def check_file(source: str, *, schema: StoreSchema | None = None,
 def check_segment(source: str, **kw: object) -> CheckResult:
     """Alias of :func:`check_file` for symmetry with :func:`check_condition`."""
     return check_file(source, **kw)  # type: ignore[arg-type]
+
+
+def check_window(node: ast.Window, source: str = "", origin: str = "<window>") -> typed.Window:
+    """Check a window on its own (the command line's --from/--to); raises on errors."""
+    checker = _Checker(source, None)
+    window = checker.window(node)
+    if any(d.is_error for d in checker.diags):
+        raise SegmentError(checker.diags, source, origin)
+    return window

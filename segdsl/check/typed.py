@@ -64,7 +64,7 @@ class Predicate:
     field: Field
     op: Op
     args: tuple[Value, ...]
-    span: Span | None = None
+    span: Span | None = field(default=None, compare=False)  # where it was written, not meaning
 
 
 @dataclass(frozen=True)
@@ -135,4 +135,4 @@ def walk(cond: Condition) -> list[Predicate]:
 
 
 __all__ = ["And", "CheckedSegment", "Condition", "Const", "FieldRef", "Not", "Op", "Or",
-           "Predicate", "RelativeDate", "Value", "Window", "field", "walk"]
+           "Predicate", "RelativeDate", "Value", "Window", "walk"]

@@ -97,6 +97,9 @@ class Store:
     money_scale: int = 2
     source: str = "<memory>"
     warnings: list[str] = field(default_factory=list)
+    # How many ordered_at values carried an offset (or Z) and were converted to `timezone`
+    # when read. When there are none the store reads the same in any time zone.
+    offset_timestamps: int = 0
 
     @property
     def tables(self) -> frozenset[str]:

@@ -176,7 +176,8 @@ def _decimal(t: _Table, i: int, column: str, v: Any) -> Decimal:
     return d
 
 
-def _timestamp(t: _Table, i: int, v: Any, tz: ZoneInfo) -> datetime:
+def _timestamp(t: _Table, i: int, v: Any, tz: ZoneInfo) -> tuple[datetime, bool]:
+    """The store-local wall-clock time, and whether it was converted from an offset."""
     if isinstance(v, datetime):
         ts = v
     elif isinstance(v, date):
@@ -189,8 +190,8 @@ def _timestamp(t: _Table, i: int, v: Any, tz: ZoneInfo) -> datetime:
                             "YYYY-MM-DD HH:MM:SS, optionally with an offset)", where=t.where(),
                             row=t.line(i), value=str(v)) from None
     if ts.tzinfo is not None:
-        ts = ts.astimezone(tz).replace(tzinfo=None)
-    return ts
+        return ts.astimezone(tz).replace(tzinfo=None), True
+    return ts, False
 
 
 def _date(t: _Table, i: int, column: str, v: Any) -> date:
@@ -279,7 +280,7 @@ def _customers(t: _Table, custom_types: dict[str, FieldType]) -> Customers:
                      custom)
 
 
-def _orders(t: _Table, tz: ZoneInfo) -> tuple[Orders, int]:
+def _orders(t: _Table, tz: ZoneInfo) -> tuple[Orders, int, int]:
     t.require("order_id", "customer_id", "ordered_at", "total")
     ids: list[str] = []
     seen: dict[str, int] = {}
@@ -292,10 +293,13 @@ def _orders(t: _Table, tz: ZoneInfo) -> tuple[Orders, int]:
         ids.append(oid)
     customers = [_text(v) for v in t.column("customer_id")]
     stamps: list[datetime] = []
+    offsets = 0
     for i, v in enumerate(t.column("ordered_at")):
         if v is None:
             raise DataError("`ordered_at` is empty", where=t.where(), row=t.line(i))
-        stamps.append(_timestamp(t, i, v, tz))
+        ts, converted = _timestamp(t, i, v, tz)
+        stamps.append(ts)
+        offsets += converted
     totals: list[Decimal] = []
     for i, v in enumerate(t.column("total")):
         if v is None:
@@ -311,7 +315,8 @@ def _orders(t: _Table, tz: ZoneInfo) -> tuple[Orders, int]:
         minor.append(m)
     stamp_array = np.array(stamps, dtype="datetime64[s]") if stamps else \
         np.empty(0, dtype="datetime64[s]")
-    return Orders(ids, customers, stamp_array, np.array(minor, dtype=np.int64)), scale
+    orders = Orders(ids, customers, stamp_array, np.array(minor, dtype=np.int64))
+    return orders, scale, offsets
 
 
 def _optional_decimals(t: _Table, column: str) -> list[Decimal | None]:
@@ -361,7 +366,7 @@ def read_folder(folder: str | Path, *, timezone: str = "UTC",
                             "orders", where=str(path))
     assert customers_t is not None and orders_t is not None
     customers = _customers(customers_t, custom_types or {})
-    orders, scale = _orders(orders_t, tz)
+    orders, scale, offsets = _orders(orders_t, tz)
     items_t, products_t = _load(path, "order_items"), _load(path, "products")
     collections_t = _load(path, "product_collections")
     store = Store(
@@ -373,6 +378,7 @@ def read_folder(folder: str | Path, *, timezone: str = "UTC",
         timezone=timezone,
         money_scale=scale,
         source=str(path),
+        offset_timestamps=offsets,
     )
     ignored = store.ignored_orders()
     if ignored:

@@ -37,7 +37,7 @@ def grammar_text() -> str:
 
 @functools.cache
 def _lark() -> Lark:
-    return Lark(grammar_text(), parser="lalr", start=["file", "condition_only"],
+    return Lark(grammar_text(), parser="lalr", start=["file", "condition_only", "window_only"],
                 propagate_positions=True, maybe_placeholders=True)
 
 
@@ -100,6 +100,10 @@ class _ToAst(Transformer[Token, Any]):
 
     def condition_only(self, meta: Any, children: list[ast.Condition]) -> ast.Condition:
         return children[0]
+
+    def window_only(self, meta: Any, children: list[Any]) -> ast.Window:
+        start, end = children[0]
+        return ast.Window(start, end, _meta_span(meta))
 
     def segment(self, meta: Any, children: list[Any]) -> ast.Segment:
         name_tok, title_tok = children[1], children[2]
@@ -321,6 +325,12 @@ def _parse(source: str, start: str, origin: str) -> Any:
 def parse_condition(source: str, origin: str = "<expr>") -> ast.Condition:
     """Parse a bare condition (what ``--expr`` takes)."""
     result: ast.Condition = _parse(source, "condition_only", origin)
+    return result
+
+
+def parse_window(source: str, origin: str = "<window>") -> ast.Window:
+    """Parse ``from D [to D]`` or ``to D`` (how the command line's --from/--to are read)."""
+    result: ast.Window = _parse(source, "window_only", origin)
     return result
 
 
