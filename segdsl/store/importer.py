@@ -48,12 +48,12 @@ import io
 import re
 import time
 from collections import Counter, defaultdict
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field, fields, replace
 from datetime import datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo
 
 import numpy as np
@@ -147,6 +147,32 @@ PRESETS: dict[str, ImportMapping] = {
         missing_country=("Unspecified",),
     ),
 }
+
+MAPPED_FIELDS = ("order_id", "ordered_at", "customer_id", "country", "product_id", "description",
+                 "quantity", "unit_price", "date_format")
+
+
+def mapping_with_overrides(preset: str, overrides: Iterable[str] = ()) -> ImportMapping:
+    """The mapping of ``preset`` with some columns renamed by ``FIELD=COLUMN`` texts
+    (``date_format=`` with nothing after it means ISO 8601).
+
+    >>> mapping_with_overrides("online-retail", ["customer_id=Customer"]).customer_id
+    'Customer'
+    """
+    if preset not in PRESETS:
+        raise UsageError(f"unknown preset {preset!r}; the presets are {', '.join(PRESETS)}")
+    changes: dict[str, str | None] = {}
+    for text in overrides:
+        name, sep, column = text.partition("=")
+        name = name.strip()
+        if not sep or name not in MAPPED_FIELDS:
+            raise UsageError(f"cannot read the mapping {text!r}: write FIELD=COLUMN with FIELD "
+                             f"one of {', '.join(MAPPED_FIELDS)}")
+        if not column.strip() and name != "date_format":
+            raise UsageError(f"the mapping {text!r} names no column")
+        changes[name] = column.strip() or None
+    return replace(PRESETS[preset], **changes)  # type: ignore[arg-type]
+
 
 # --- product types and collections from descriptions ------------------------------------------
 
@@ -268,6 +294,17 @@ class ImportReport:
     first_order: str = ""
     last_order: str = ""
     seconds: float = 0.0
+
+    def to_json(self) -> dict[str, Any]:
+        """The report as JSON-ready values (the total amount as an exact string)."""
+        # not dataclasses.asdict: it rebuilds a Counter from (key, count) pairs, wrongly
+        out: dict[str, Any] = {f.name: getattr(self, f.name) for f in fields(self)}
+        for name, value in out.items():
+            if isinstance(value, Counter):
+                out[name] = dict(value.most_common())
+        out["total_amount"] = str(self.total_amount)
+        out["seconds"] = round(self.seconds, 3)
+        return out
 
     def summary(self) -> str:
         """A short human-readable account of the import."""
