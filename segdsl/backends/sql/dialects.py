@@ -116,7 +116,8 @@ class SQLite(Rules):
         absolute = exp.Abs(this=minor)
         sign = (exp.case().when(exp.LT(this=minor, expression=num(0)), exp.Literal.string("-"))
                 .else_(exp.Literal.string("")))
-        whole = exp.Div(this=absolute, expression=num(10 ** scale))  # integer division here
+        # Integer division here; parenthesised because || binds tighter than / in SQLite.
+        whole = exp.paren(exp.Div(this=absolute, expression=num(10 ** scale), typed=True))
         frac = _substr(exp.DPipe(this=exp.Literal.string("0" * scale),
                                  expression=exp.paren(exp.Mod(this=absolute.copy(),
                                                               expression=num(10 ** scale)))),

@@ -1,0 +1,122 @@
+"""The canonical tables of a :class:`~segdsl.store.model.Store`, as columns ready to load.
+
+Column types are *logical* (:class:`Col`); each engine maps them to its own SQL types.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from segdsl.catalog import FieldType
+from segdsl.store.mapping import META_TABLE
+from segdsl.store.model import Store
+
+CANONICAL_TABLES = ("customers", "orders", "order_items", "products", "product_collections")
+ALL_TABLES = (*CANONICAL_TABLES, META_TABLE)
+
+
+class Col(enum.Enum):
+    ID = "id"  # text identifiers: joined on, so they must compare exactly
+    TEXT = "text"
+    TIMESTAMP = "timestamp"
+    MONEY = "money"  # DECIMAL(38, money_scale)
+    DOUBLE = "double"
+    DATE = "date"
+
+
+_CUSTOM = {FieldType.NUMBER: Col.DOUBLE, FieldType.DATE: Col.DATE, FieldType.TEXT: Col.TEXT}
+
+
+@dataclass
+class Table:
+    name: str
+    columns: list[tuple[str, Col]]
+    data: list[list[Any]]  # one list per column
+    indexes: tuple[str, ...] = ()  # columns to index
+
+    @property
+    def rows(self) -> list[tuple[Any, ...]]:
+        return list(zip(*self.data, strict=True)) if self.data else []
+
+
+def _custom_value(v: object, type_: FieldType) -> object:
+    if v is None:
+        return None
+    if type_ is FieldType.NUMBER:
+        assert isinstance(v, Decimal)
+        return float(v)
+    return v
+
+
+def _decimals(values: list[Decimal | None]) -> list[float | None]:
+    return [None if v is None else float(v) for v in values]
+
+
+def canonical_tables(store: Store) -> list[Table]:
+    """customers, orders and whichever optional tables the store has, then the meta table."""
+    c = store.customers
+    customer_cols = [("customer_id", Col.ID), ("name", Col.TEXT), ("email", Col.TEXT),
+                     ("phone", Col.TEXT), ("country", Col.TEXT)]
+    customer_data: list[list[Any]] = [list(c.customer_id), list(c.name), list(c.email),
+                                      list(c.phone), list(c.country)]
+    for name, column in c.custom.items():
+        customer_cols.append((name, _CUSTOM[column.type]))
+        customer_data.append([_custom_value(v, column.type) for v in column.values])
+    o = store.orders
+    stamps: list[datetime] = o.ordered_at.astype("datetime64[s]").tolist()
+    totals = [Decimal(int(m)).scaleb(-store.money_scale) for m in o.total_minor.tolist()]
+    tables = [
+        Table("customers", customer_cols, customer_data),
+        Table("orders", [("order_id", Col.ID), ("customer_id", Col.ID),
+                         ("ordered_at", Col.TIMESTAMP), ("total", Col.MONEY)],
+              [list(o.order_id), list(o.customer_id), stamps, totals],
+              indexes=("customer_id",)),
+    ]
+    if store.order_items is not None:
+        i = store.order_items
+        tables.append(Table("order_items", [("order_id", Col.ID), ("product_id", Col.ID),
+                                            ("quantity", Col.DOUBLE), ("price", Col.DOUBLE)],
+                            [list(i.order_id), list(i.product_id), _decimals(i.quantity),
+                             _decimals(i.price)], indexes=("order_id",)))
+    if store.products is not None:
+        p = store.products
+        tables.append(Table("products", [("product_id", Col.ID), ("title", Col.TEXT),
+                                         ("product_type", Col.TEXT)],
+                            [list(p.product_id), list(p.title), list(p.product_type)]))
+    if store.product_collections is not None:
+        pc = store.product_collections
+        tables.append(Table("product_collections", [("product_id", Col.ID),
+                                                    ("collection", Col.TEXT)],
+                            [list(pc.product_id), list(pc.collection)]))
+    meta = meta_rows(store)
+    tables.append(Table(META_TABLE, [("key", Col.ID), ("value", Col.TEXT)],
+                        [[k for k, _ in meta], [v for _, v in meta]]))
+    return tables
+
+
+def meta_rows(store: Store) -> list[tuple[str, str]]:
+    custom = {name: str(col.type) for name, col in store.customers.custom.items()}
+    return [("timezone", store.timezone), ("money_scale", str(store.money_scale)),
+            ("custom_types", json.dumps(custom))]
+
+
+def field_type(db_type: str) -> FieldType:
+    """A custom attribute's type from its database column type."""
+    t = db_type.lower()
+    if t == "date":
+        return FieldType.DATE
+    if any(w in t for w in ("int", "dec", "numeric", "real", "double", "float", "number")):
+        return FieldType.NUMBER
+    return FieldType.TEXT
+
+
+def iso(v: date | datetime | None) -> str | None:
+    """SQLite keeps dates and timestamps as ISO text ('YYYY-MM-DD HH:MM:SS')."""
+    if v is None:
+        return None
+    return v.isoformat(sep=" ") if isinstance(v, datetime) else v.isoformat()
