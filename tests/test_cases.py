@@ -9,9 +9,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from casefiles import Case, Run, load_cases
 from click.testing import CliRunner
 
-from casefiles import Case, Run, load_cases
 from segdsl.check.checker import check_condition, check_window
 from segdsl.cli.main import cli
 from segdsl.context import RunContext

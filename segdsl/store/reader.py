@@ -29,8 +29,8 @@ import numpy as np
 from segdsl.catalog import STANDARD_CUSTOMER_COLUMNS, FieldType
 from segdsl.errors import DataError, UsageError
 from segdsl.store.model import (
-    Customers,
     CustomColumn,
+    Customers,
     CustomValue,
     OrderItems,
     Orders,
@@ -57,16 +57,17 @@ class _Table:
     """One table's rows as cells (text from CSV, typed values from Parquet)."""
 
     def __init__(self, name: str, path: Path, header: list[str], rows: list[Sequence[Any]],
-                 first_line: int):
+                 first_line: int, lines: list[int] | None = None):
         self.name, self.path, self.header, self.rows = name, path, header, rows
         self.first_line = first_line  # the line (CSV) or row (Parquet) number of rows[0]
+        self.lines = lines  # CSV: the line each record starts on
         self.index = {h: i for i, h in enumerate(header)}
 
     def where(self) -> str:
         return self.path.name
 
     def line(self, i: int) -> int:
-        return self.first_line + i
+        return self.lines[i] if self.lines is not None else self.first_line + i
 
     def has(self, column: str) -> bool:
         return column in self.index
@@ -101,19 +102,24 @@ def _read_csv(name: str, path: Path) -> _Table:
                                 where=path.name)
             header = [h.strip() for h in header]
             rows: list[Sequence[Any]] = []
-            for line_no, row in enumerate(reader, start=2):
+            lines: list[int] = []
+            last_line = reader.line_num
+            for row in reader:
+                # A quoted cell may span lines: a record starts on the line after the last one.
+                line_no, last_line = last_line + 1, reader.line_num
                 if not row:
                     continue
                 if len(row) > len(header):
                     raise DataError(f"this line has {len(row)} cells but the header has "
                                     f"{len(header)}", where=path.name, row=line_no)
                 rows.append(row)
+                lines.append(line_no)
     except UnicodeDecodeError as err:
         raise DataError(f"the file is not UTF-8 text ({err.reason} at byte {err.start})",
                         where=path.name) from None
     except csv.Error as err:
         raise DataError(f"the file is not valid CSV: {err}", where=path.name) from None
-    return _Table(name, path, header, rows, 2)
+    return _Table(name, path, header, rows, 2, lines)
 
 
 def _read_parquet(name: str, path: Path) -> _Table:

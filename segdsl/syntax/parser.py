@@ -6,11 +6,13 @@
 >>> parse_condition("aov > 50 AND")
 Traceback (most recent call last):
 ...
-segdsl.errors.SegmentError: the condition ends too early after `AND`; expected `not`, `(` or a field name
+segdsl.errors.SegmentError: the condition ends too early after `AND`; expected `not`, `(` or \
+a field name
 """
 
 from __future__ import annotations
 
+import contextlib
 import functools
 from decimal import Decimal
 from importlib import resources
@@ -227,11 +229,11 @@ def describe_expected(expected: set[str]) -> str:
     """Turn a set of grammar terminal names into an English list."""
     names = set(expected)
     parts: list[str] = []
-    if _OPERATORS <= names:
+    if names >= _OPERATORS:
         parts.append("an operator (=, !=, <, <=, >, >=, between, in, not in, contains, "
                      "starts with, ends with, is null)")
         names -= _OPERATORS | {"NOT"}
-    if _VALUES <= names:
+    if names >= _VALUES:
         parts.append("a value (number, text, date)" + (" or a field" if "IDENT" in names else ""))
         names -= _VALUES | {"IDENT"}
     if "SEGMENT" in names and "$END" in names:
@@ -268,10 +270,8 @@ def _syntax_diagnostic(source: str, err: UnexpectedInput) -> Diagnostic:
     if err.interactive_parser is not None:
         # LALR merges states, so err.expected can list tokens that would fail a step later;
         # accepts() simulates each candidate and keeps only the ones that really continue.
-        try:
+        with contextlib.suppress(Exception):  # a best-effort refinement of the message only
             expected_names = set(err.interactive_parser.accepts()) or expected_names
-        except Exception:  # noqa: BLE001 - a best-effort refinement of the message only
-            pass
     expected = describe_expected(expected_names)
     if tok.type == "$END":
         prev = source.rstrip()
@@ -282,10 +282,11 @@ def _syntax_diagnostic(source: str, err: UnexpectedInput) -> Diagnostic:
         return Diagnostic("E100", Severity.ERROR, f"{what}; expected {expected}", span)
     span = token_span(tok)
     hint = None
-    if tok.type in _WORDS and tok.type.isupper() and tok.type not in ("IDENT", "NUMBER"):
-        if "IDENT" in expected_names and tok.type not in _VALUES | {"STRING", "LPAR", "RPAR"}:
-            hint = f"`{tok.value}` is a keyword; a custom column of that name is written " \
-                   f'custom."{tok.value}"'
+    keyword = tok.type in _WORDS and tok.type not in _VALUES | {
+        "IDENT", "NUMBER", "STRING", "LPAR", "RPAR", "COMMA", "DOT", "CMP_OP"}
+    if keyword and "IDENT" in expected_names:
+        hint = f"`{tok.value}` is a keyword; a custom column of that name is written " \
+               f'custom."{tok.value}"'
     return Diagnostic("E100", Severity.ERROR, f"unexpected `{tok.value}`; expected {expected}",
                       span, hint=hint)
 
