@@ -14,8 +14,8 @@ import pytest
 
 from segdsl.catalog import FieldType
 from segdsl.store.model import (
-    Customers,
     CustomColumn,
+    Customers,
     OrderItems,
     Orders,
     ProductCollections,

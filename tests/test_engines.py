@@ -12,6 +12,7 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
+from test_sql_compile import CONDITIONS
 
 from segdsl.backends.sql import to_sql
 from segdsl.check import check_condition
@@ -135,6 +136,8 @@ def full_check(engine: Engine, store: Store) -> None:
     assert (info.money_scale, info.timezone) == (2, "Europe/London")
     assert engine.ignored_orders() == 2
     check_all_cases(engine)
+    for text in CONDITIONS:  # every operator on every type at least runs here
+        run(engine, text)
     # a window: only March; then 2 March (an order at 23:59:59) to 3 March
     march = Window(Const(date(2024, 3, 1)), None)
     assert run(engine, "orders >= 1", window=march) == ["c1", "c5"]

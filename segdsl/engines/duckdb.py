@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 import duckdb
@@ -71,10 +72,8 @@ class DuckDBEngine(Engine):
         self.con.commit()
 
     def _rollback(self) -> None:
-        try:
+        with contextlib.suppress(duckdb.Error):  # no transaction open: reads autocommit
             self.con.rollback()
-        except duckdb.Error:
-            pass  # no transaction open: DuckDB autocommits reads
 
     def _end_read(self) -> None:
         pass  # reads run in autocommit mode

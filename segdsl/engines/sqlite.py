@@ -18,7 +18,7 @@ _TYPES = {Col.ID: "TEXT", Col.TEXT: "TEXT", Col.TIMESTAMP: "TIMESTAMP", Col.DOUB
           Col.DATE: "DATE"}
 
 
-def unicode_lower(value: object) -> object:
+def unicode_lower(value: str | bytes | int | float | None) -> str | bytes | int | float | None:
     """SQL ``lower()`` as Python's: NULL stays NULL, non-text passes through."""
     return value.lower() if isinstance(value, str) else value
 

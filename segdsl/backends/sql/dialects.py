@@ -18,13 +18,13 @@ GENERATED = ("bigquery", "snowflake", "spark", "trino", "redshift", "tsql", "cli
 DIALECTS = EXECUTED + GENERATED
 
 
-def num(value: int) -> exp.Expression:
+def num(value: int) -> exp.Expr:
     """An integer literal; negative values are wrapped so ``a * -1`` prints correctly."""
     lit = exp.Literal.number(abs(value))
     return exp.Neg(this=lit) if value < 0 else lit
 
 
-def date_lit(day: date) -> exp.Expression:
+def date_lit(day: date) -> exp.Expr:
     # Printed as DATE('...') by sqlglot on SQLite, which stores dates as ISO text: comparable.
     return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.DATE)
 
@@ -35,50 +35,50 @@ class Rules:
     name = "generic"
     decimal = True  # has DECIMAL(38, 0) to keep cross-multiplied money from overflowing BIGINT
 
-    def lower(self, e: exp.Expression) -> exp.Expression:
+    def lower(self, e: exp.Expr) -> exp.Expr:
         return exp.Lower(this=e)
 
-    def text(self, value: str) -> exp.Expression:
+    def text(self, value: str) -> exp.Expr:
         return exp.Literal.string(value)
 
-    def key(self, e: exp.Expression) -> exp.Expression:
+    def key(self, e: exp.Expr) -> exp.Expr:
         """``e`` made comparable byte for byte (no case/accent folding, no space padding)."""
         return e
 
-    def eq_in(self, e: exp.Expression, values: list[str]) -> exp.Expression:
+    def eq_in(self, e: exp.Expr, values: list[str]) -> exp.Expr:
         keys = [self.key(self.text(v)) for v in values]
         if len(keys) == 1:
             return exp.EQ(this=self.key(e), expression=keys[0])
         return exp.In(this=self.key(e), expressions=keys)
 
-    def eq(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    def eq(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         return exp.EQ(this=self.key(a), expression=self.key(b))
 
-    def position(self, e: exp.Expression, pattern: str) -> exp.Expression:
+    def position(self, e: exp.Expr, pattern: str) -> exp.Expr:
         """1-based position of ``pattern`` in ``e`` (0 when absent)."""
         return exp.StrPosition(this=self.key(e), substr=self.key(self.text(pattern)))
 
-    def contains(self, e: exp.Expression, pattern: str) -> exp.Expression:
+    def contains(self, e: exp.Expr, pattern: str) -> exp.Expr:
         return exp.GT(this=self.position(e, pattern), expression=num(0))
 
-    def starts(self, e: exp.Expression, pattern: str) -> exp.Expression:
+    def starts(self, e: exp.Expr, pattern: str) -> exp.Expr:
         # The first occurrence is at 1 exactly when the text starts with the pattern.
         return exp.EQ(this=self.position(e, pattern), expression=num(1))
 
-    def suffix(self, e: exp.Expression, length: int) -> exp.Expression:
+    def suffix(self, e: exp.Expr, length: int) -> exp.Expr:
         return exp.Right(this=e, expression=num(length))
 
     def length(self, pattern: str) -> int:
         return len(pattern)
 
-    def ends(self, e: exp.Expression, pattern: str) -> exp.Expression:
+    def ends(self, e: exp.Expr, pattern: str) -> exp.Expr:
         tail = self.suffix(self.key(e), self.length(pattern))
         return exp.EQ(this=tail, expression=self.key(self.text(pattern)))
 
-    def days_between(self, later: date, earlier: exp.Expression) -> exp.Expression:
+    def days_between(self, later: date, earlier: exp.Expr) -> exp.Expr:
         return exp.DateDiff(this=date_lit(later), expression=earlier, unit=exp.var("DAY"))
 
-    def money(self, minor: exp.Expression, scale: int) -> exp.Expression:
+    def money(self, minor: exp.Expr, scale: int) -> exp.Expr:
         """An exact decimal from an integer count of minor units (multiply: never divide)."""
         as_dec = exp.cast(minor, exp.DataType.build(f"DECIMAL(38, {scale})"))
         if scale == 0:
@@ -88,7 +88,7 @@ class Rules:
                         exp.DataType.build(f"DECIMAL(38, {scale})"))
 
 
-def _substr(e: exp.Expression, start: int) -> exp.Expression:
+def _substr(e: exp.Expr, start: int) -> exp.Expr:
     # SUBSTR, not SUBSTRING (SQLite < 3.34 lacks the latter); negative starts count from the end.
     return exp.Anonymous(this="SUBSTR", expressions=[e, num(start)])
 
@@ -96,7 +96,7 @@ def _substr(e: exp.Expression, start: int) -> exp.Expression:
 class Postgres(Rules):
     name = "postgres"
 
-    def days_between(self, later: date, earlier: exp.Expression) -> exp.Expression:
+    def days_between(self, later: date, earlier: exp.Expr) -> exp.Expr:
         # date - date is an integer number of days; sqlglot's generic form goes via epochs.
         return exp.paren(exp.Sub(this=date_lit(later), expression=earlier), copy=False)
 
@@ -105,11 +105,11 @@ class SQLite(Rules):
     name = "sqlite"
     decimal = False  # CAST(... AS DECIMAL) means REAL in SQLite: integers stay 64-bit there
 
-    def suffix(self, e: exp.Expression, length: int) -> exp.Expression:
+    def suffix(self, e: exp.Expr, length: int) -> exp.Expr:
         # SQLite has no RIGHT(); SUBSTR with a negative start counts from the end.
         return _substr(e, -length)
 
-    def money(self, minor: exp.Expression, scale: int) -> exp.Expression:
+    def money(self, minor: exp.Expr, scale: int) -> exp.Expr:
         # No decimal type: build the exact text '-12.30' from the integer.
         if scale == 0:
             return exp.cast(minor, exp.DataType.Type.TEXT)
@@ -132,7 +132,7 @@ class MySQL(Rules):
 
     name = "mysql"
 
-    def key(self, e: exp.Expression) -> exp.Expression:
+    def key(self, e: exp.Expr) -> exp.Expr:
         return exp.cast(e, exp.DataType.Type.BINARY)
 
     def length(self, pattern: str) -> int:
@@ -145,26 +145,26 @@ class TSQL(Rules):
 
     name = "tsql"
 
-    def text(self, value: str) -> exp.Expression:
+    def text(self, value: str) -> exp.Expr:
         return exp.National(this=value)
 
-    def key(self, e: exp.Expression) -> exp.Expression:
+    def key(self, e: exp.Expr) -> exp.Expr:
         return exp.Collate(this=e, expression=exp.var("Latin1_General_BIN2"))
 
-    def _sentinel(self, e: exp.Expression) -> exp.Expression:
+    def _sentinel(self, e: exp.Expr) -> exp.Expr:
         return self.key(exp.paren(exp.Add(this=e, expression=exp.National(this="|"))))
 
-    def eq_in(self, e: exp.Expression, values: list[str]) -> exp.Expression:
-        keys: list[exp.Expression] = [exp.National(this=v + "|") for v in values]
+    def eq_in(self, e: exp.Expr, values: list[str]) -> exp.Expr:
+        keys: list[exp.Expr] = [exp.National(this=v + "|") for v in values]
         return exp.In(this=self._sentinel(e), expressions=keys)
 
-    def eq(self, a: exp.Expression, b: exp.Expression) -> exp.Expression:
+    def eq(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         return exp.EQ(this=self._sentinel(a), expression=self._sentinel(b))
 
-    def position(self, e: exp.Expression, pattern: str) -> exp.Expression:
+    def position(self, e: exp.Expr, pattern: str) -> exp.Expr:
         return exp.StrPosition(this=self.key(e), substr=self.text(pattern))
 
-    def ends(self, e: exp.Expression, pattern: str) -> exp.Expression:
+    def ends(self, e: exp.Expr, pattern: str) -> exp.Expr:
         tail = exp.Right(this=e, expression=num(len(pattern)))
         return exp.EQ(this=self._sentinel(tail), expression=exp.National(this=pattern + "|"))
 
@@ -174,13 +174,13 @@ class ClickHouse(Rules):
 
     name = "clickhouse"
 
-    def lower(self, e: exp.Expression) -> exp.Expression:
+    def lower(self, e: exp.Expr) -> exp.Expr:
         return exp.Anonymous(this="lowerUTF8", expressions=[e])
 
-    def position(self, e: exp.Expression, pattern: str) -> exp.Expression:
+    def position(self, e: exp.Expr, pattern: str) -> exp.Expr:
         return exp.Anonymous(this="positionUTF8", expressions=[e, self.text(pattern)])
 
-    def ends(self, e: exp.Expression, pattern: str) -> exp.Expression:
+    def ends(self, e: exp.Expr, pattern: str) -> exp.Expr:
         return exp.Anonymous(this="endsWith", expressions=[e, self.text(pattern)])
 
 

@@ -24,37 +24,37 @@ from segdsl.catalog import Field, FieldType, Kind
 
 @dataclass(frozen=True)
 class Num:
-    num: exp.Expression
-    den: exp.Expression | None = None  # positive whenever the term is present
+    num: exp.Expr
+    den: exp.Expr | None = None  # positive whenever the term is present
     scale: int = 0
-    present: exp.Expression | None = None
+    present: exp.Expr | None = None
     exact: bool = True  # False for custom numbers (stored as DOUBLE)
     literal: Decimal | None = None  # set for constants, to compare natively with doubles
-    last_date: exp.Expression | None = None  # days_since_last_order: counts from this date
+    last_date: exp.Expr | None = None  # days_since_last_order: counts from this date
 
 
 @dataclass(frozen=True)
 class Day:
-    expr: exp.Expression
-    present: exp.Expression | None
+    expr: exp.Expr
+    present: exp.Expr | None
 
 
 @dataclass(frozen=True)
 class Text:
-    expr: exp.Expression  # lowered
-    present: exp.Expression
+    expr: exp.Expr  # lowered
+    present: exp.Expr
 
 
 @dataclass(frozen=True)
 class ItemSet:
     source: exp.Select  # SELECT customer_id FROM selected orders JOIN items ... (no WHERE yet)
-    element: exp.Expression  # the raw element column
+    element: exp.Expr  # the raw element column
 
 
 Term = Num | Day | Text | ItemSet
 
 
-def not_null(e: exp.Expression) -> exp.Expression:
+def not_null(e: exp.Expr) -> exp.Expr:
     return exp.not_(exp.Is(this=e.copy(), expression=exp.Null()))
 
 

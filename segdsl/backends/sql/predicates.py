@@ -8,7 +8,7 @@ NULL. So ``NOT`` means "does not match", as in the memory backend. Trees are bui
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 from sqlglot import exp
@@ -22,7 +22,7 @@ _COMPARE: dict[Op, type[exp.Binary]] = {Op.EQ: exp.EQ, Op.LT: exp.LT, Op.LE: exp
                                          Op.GT: exp.GT, Op.GE: exp.GTE}
 
 
-def condition(c: Condition, s: Scope) -> exp.Expression:
+def condition(c: Condition, s: Scope) -> exp.Expr:
     match c:
         case Predicate():
             return predicate(c, s)
@@ -35,12 +35,12 @@ def condition(c: Condition, s: Scope) -> exp.Expression:
     raise AssertionError(f"unknown condition {c!r}")
 
 
-def _guard(*parts: exp.Expression | None) -> exp.Expression:
+def _guard(*parts: exp.Expr | None) -> exp.Expr:
     present = [p for p in parts if p is not None]
     return present[0] if len(present) == 1 else exp.and_(*present, copy=False)
 
 
-def predicate(p: Predicate, s: Scope) -> exp.Expression:
+def predicate(p: Predicate, s: Scope) -> exp.Expr:
     t = term(p.field, s)
     if isinstance(t, ItemSet):
         return _item_set(t, p, s)
@@ -65,10 +65,10 @@ def _value(v: Value, s: Scope) -> Term:
     if isinstance(v, Const) and isinstance(v.value, Decimal):
         p, d = split_decimal(v.value)
         return Num(num(p), scale=d, literal=v.value)
-    return Day(date_lit(s.ctx.resolve(v)), None)  # type: ignore[arg-type]
+    return Day(date_lit(s.ctx.resolve(v)), None)
 
 
-def _compare(t: Term, op: Op, v: Value, s: Scope) -> exp.Expression:
+def _compare(t: Term, op: Op, v: Value, s: Scope) -> exp.Expr:
     other = _value(v, s)
     if isinstance(t, Day) and isinstance(other, Day):
         return _guard(t.present, other.present, _COMPARE[op](this=t.expr, expression=other.expr))
@@ -86,7 +86,7 @@ def split_decimal(d: Decimal) -> tuple[int, int]:
     return (p * 10 ** exponent, 0) if exponent >= 0 else (p, -exponent)
 
 
-def _cross(a: Num, op: Op, b: Num, s: Scope) -> exp.Expression:
+def _cross(a: Num, op: Op, b: Num, s: Scope) -> exp.Expr:
     """a op b as ``a.num * b.den * 10^.. op b.num * a.den * 10^..`` (denominators > 0)."""
     exact = a.exact and b.exact
     if not exact:  # a double is involved: compare constants natively, not as scaled integers
@@ -103,9 +103,9 @@ def _native(n: Num) -> Num:
     return Num(exp.Literal.number(format(n.literal, "f")), exact=False)
 
 
-def _product(n: Num, den: exp.Expression | None, factor: int, exact: bool,
-             s: Scope) -> exp.Expression:
-    factors: list[exp.Expression] = []
+def _product(n: Num, den: exp.Expr | None, factor: int, exact: bool,
+             s: Scope) -> exp.Expr:
+    factors: list[exp.Expr] = []
     if n.literal is not None and exact:
         factor *= split_decimal(n.literal)[0]  # fold constants in Python: exact integers
     else:
@@ -125,7 +125,7 @@ def _product(n: Num, den: exp.Expression | None, factor: int, exact: bool,
     return out
 
 
-def _days_since(t: Num, op: Op, n: Decimal, s: Scope) -> exp.Expression:
+def _days_since(t: Num, op: Op, n: Decimal, s: Scope) -> exp.Expr:
     """``days_since_last_order op n`` as a comparison of last_order_date with a day.
 
     Days are whole numbers ``as_of - last``; ``days >= k`` is ``last <= as_of - k`` and
@@ -142,7 +142,7 @@ def _days_since(t: Num, op: Op, n: Decimal, s: Scope) -> exp.Expression:
     return _guard(t.present, _days_bound(t.last_date, kind, k, s))
 
 
-def _days_bound(last: exp.Expression, kind: str, k: int, s: Scope) -> exp.Expression:
+def _days_bound(last: exp.Expr, kind: str, k: int, s: Scope) -> exp.Expr:
     as_of = s.ctx.as_of
     try:
         day = as_of - timedelta(days=k)
@@ -155,7 +155,7 @@ def _days_bound(last: exp.Expression, kind: str, k: int, s: Scope) -> exp.Expres
     return cmp(this=last.copy(), expression=date_lit(day))
 
 
-def _text(t: Text, p: Predicate, s: Scope) -> exp.Expression:
+def _text(t: Text, p: Predicate, s: Scope) -> exp.Expr:
     if p.op is Op.EQ:
         other = _value(p.args[0], s)
         assert isinstance(other, Text)
@@ -163,7 +163,7 @@ def _text(t: Text, p: Predicate, s: Scope) -> exp.Expression:
     return _guard(t.present, _text_match(t.expr, p, s))
 
 
-def _text_match(e: exp.Expression, p: Predicate, s: Scope) -> exp.Expression | None:
+def _text_match(e: exp.Expr, p: Predicate, s: Scope) -> exp.Expr | None:
     """The match of lowered text ``e`` against the predicate's (lowered) values; None when
     any present value matches (an empty pattern)."""
     values = [str(v.value) for v in p.args if isinstance(v, Const)]
@@ -182,7 +182,7 @@ def _text_match(e: exp.Expression, p: Predicate, s: Scope) -> exp.Expression | N
     raise AssertionError(f"{p.op} on text")
 
 
-def _item_set(t: ItemSet, p: Predicate, s: Scope) -> exp.Expression:
+def _item_set(t: ItemSet, p: Predicate, s: Scope) -> exp.Expr:
     """Some element matches: an uncorrelated semi-join on customer ids. The subquery reads
     only selected orders, whose customer ids are known customers, so it yields no NULL and
     ``NOT (id IN (...))`` stays two-valued."""

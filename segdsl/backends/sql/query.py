@@ -20,7 +20,7 @@ from segdsl.backends.sql.scope import AGG, CUSTOMERS, SELECTED, STORE, Scope, co
 from segdsl.check.typed import CheckedSegment
 
 
-def _alias(e: exp.Expression, name: str) -> exp.Alias:
+def _alias(e: exp.Expr, name: str) -> exp.Expr:
     return exp.alias_(e, ident(name), copy=False)
 
 
@@ -29,13 +29,14 @@ def _selected(segment: CheckedSegment, s: Scope) -> exp.Select:
     local_date = exp.cast(ordered_at, exp.DataType.Type.DATE)
     total = s.column("orders", "total", "o")
     # ROUND before the cast: a REAL 0.1 * 100 is 10.000000000000002, DECIMAL is already exact.
-    minor = exp.cast(exp.Round(this=exp.Mul(this=total, expression=num(10 ** s.money_scale))),
-                     exp.DataType.Type.BIGINT)
+    # ROUND(x, 0): T-SQL requires the second argument.
+    minor = exp.cast(exp.Round(this=exp.Mul(this=total, expression=num(10 ** s.money_scale)),
+                               decimals=num(0)), exp.DataType.Type.BIGINT)
     known = exp.In(this=s.column("orders", "customer_id", "o"),
                    query=exp.select(s.column("customers", "customer_id", "k"))
                    .from_(s.table("customers", "k")).subquery())
     start, end = s.ctx.window_bounds(segment.window)
-    where: list[exp.Expression] = [known]
+    where: list[exp.Expr] = [known]
     if start is not None:
         where.append(exp.GTE(this=local_date.copy(), expression=date_lit(start)))
     where.append(exp.LTE(this=local_date.copy(), expression=date_lit(end)))
@@ -62,7 +63,7 @@ def _store() -> exp.Select:
             .from_(exp.Table(this=ident(SELECTED))))
 
 
-def _fields(s: Scope) -> list[exp.Expression]:
+def _fields(s: Scope) -> list[exp.Expr]:
     orders, minor = col("orders", AGG), col("sum_minor", AGG)
     zero = exp.Literal.number(0)
     # Shown, not compared: a rounded value is fine here (comparisons never divide).
