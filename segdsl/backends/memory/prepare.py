@@ -137,8 +137,8 @@ def _item_sets(store: Store, where: IntArray) -> dict[str, ItemFacts]:
     items = store.order_items
     if items is None:
         return {}
-    item_order = where[positions(items.order_id, store.orders.order_id)] \
-        if len(items.order_id) else np.empty(0, dtype=np.int64)
+    # A trailing -1 so that an item of an unknown order (position -1) maps to "dropped".
+    item_order = np.append(where, -1)[positions(items.order_id, store.orders.order_id)]
     out: dict[str, ItemFacts] = {}
     if store.products is not None:
         types = factorise(store.products.product_type)
