@@ -15,6 +15,7 @@ True
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
@@ -27,9 +28,9 @@ def resolve_relative(amount: int, unit: str, as_of: date) -> date:
     if unit == "w":
         return as_of + timedelta(weeks=amount)
     if unit == "m":
-        return as_of + relativedelta(months=amount)
+        return cast(date, as_of + relativedelta(months=amount))
     if unit == "y":
-        return as_of + relativedelta(years=amount)
+        return cast(date, as_of + relativedelta(years=amount))
     raise ValueError(f"unknown date unit {unit!r}")
 
 

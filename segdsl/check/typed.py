@@ -13,7 +13,8 @@ spelling of the country, so backends compare lowered text against a set.
 from __future__ import annotations
 
 import enum
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from datetime import date
 from decimal import Decimal
 
@@ -64,7 +65,8 @@ class Predicate:
     field: Field
     op: Op
     args: tuple[Value, ...]
-    span: Span | None = field(default=None, compare=False)  # where it was written, not meaning
+    # Where it was written is not part of its meaning, so it takes no part in equality.
+    span: Span | None = dataclass_field(default=None, compare=False)
 
 
 @dataclass(frozen=True)

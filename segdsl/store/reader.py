@@ -131,7 +131,7 @@ def _read_parquet(name: str, path: Path) -> _Table:
         raise DataError(f"cannot read the Parquet file: {err}", where=path.name) from None
     header = list(table.column_names)
     columns = [table.column(i).to_pylist() for i in range(len(header))]
-    rows = list(zip(*columns, strict=True)) if columns else []
+    rows: list[Sequence[Any]] = list(zip(*columns, strict=True)) if columns else []
     return _Table(name, path, header, rows, 1)
 
 
@@ -311,7 +311,7 @@ def _orders(t: _Table, tz: ZoneInfo) -> tuple[Orders, int, int]:
         if v is None:
             raise DataError("`total` is empty", where=t.where(), row=t.line(i))
         totals.append(_decimal(t, i, "total", v))
-    scale = max([2] + [-int(d.as_tuple().exponent) for d in totals])  # type: ignore[operator]
+    scale = max([2] + [-int(d.as_tuple().exponent) for d in totals])
     minor: list[int] = []
     for i, d in enumerate(totals):
         m = int(d.scaleb(scale))

@@ -252,8 +252,9 @@ def describe_expected(expected: set[str]) -> str:
 
 def _syntax_diagnostic(source: str, err: UnexpectedInput) -> Diagnostic:
     if isinstance(err, UnexpectedCharacters):
-        span = point_span(source, err.pos_in_stream)
-        ch = source[err.pos_in_stream] if err.pos_in_stream < len(source) else ""
+        pos = err.pos_in_stream or 0
+        span = point_span(source, pos)
+        ch = source[pos] if pos < len(source) else ""
         hint = None
         if ch == "'":
             hint = "text values are written in double quotes: \"like this\""
@@ -271,7 +272,7 @@ def _syntax_diagnostic(source: str, err: UnexpectedInput) -> Diagnostic:
         # LALR merges states, so err.expected can list tokens that would fail a step later;
         # accepts() simulates each candidate and keeps only the ones that really continue.
         with contextlib.suppress(Exception):  # a best-effort refinement of the message only
-            expected_names = set(err.interactive_parser.accepts()) or expected_names
+            expected_names = set(err.interactive_parser.accepts()) or expected_names  # type: ignore[no-untyped-call]
     expected = describe_expected(expected_names)
     if tok.type == "$END":
         prev = source.rstrip()
