@@ -330,6 +330,16 @@ def test_fields_are_shared_between_segments(shop: Store) -> None:
         evaluate_mask(segment_of(shop, "orders = 2"), ms, CTX, fields)
 
 
+def test_windows_alternate_on_one_prepared_store(shop: Store) -> None:
+    ms = prepare(shop)
+    for _ in range(2):
+        assert evaluate(segment_of(shop, "orders = 2", MARCH), ms, CTX) == ["c1", "c2"]
+        assert evaluate(segment_of(shop, "orders = 3"), ms, CTX) == ["c1", "c5"]
+        assert evaluate(segment_of(shop, "orders = 2"), ms, RunContext(as_of=date(2024, 3, 30))) \
+            == ["c1", "c2"]
+    assert len(ms.recent_fields) == 2
+
+
 def test_unknown_customer_for_matches(shop: Store) -> None:
     with pytest.raises(UsageError):
         matches(segment_of(shop, "orders = 1"), shop, "nobody", CTX)

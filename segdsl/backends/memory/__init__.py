@@ -55,13 +55,36 @@ def evaluate_mask(segment: CheckedSegment, ms: MemoryStore, ctx: RunContext,
 
 
 def evaluate(segment: CheckedSegment, store: Store | MemoryStore, ctx: RunContext) -> list[str]:
-    """The ids of the customers in ``segment``, sorted. Prepare the store once with
-    :func:`prepare` when evaluating several segments."""
+    """The ids of the customers in ``segment``, sorted.
+
+    Prepare the store once with :func:`prepare` when evaluating several segments: segments
+    evaluated on one prepared store with the same window and as-of day then share their
+    fields. (A prepared store assumes its Store is not changed afterwards.)
+    """
     ms = store if isinstance(store, MemoryStore) else prepare(store)
-    mask = evaluate_mask(segment, ms, ctx)
+    return ids_of(ms, evaluate_mask(segment, ms, ctx, _shared_fields(ms, segment, ctx)))
+
+
+_KEEP_FIELDS = 2
+
+
+def _shared_fields(ms: MemoryStore, segment: CheckedSegment, ctx: RunContext) -> CustomerFields:
+    """The fields for the segment's window, reused from a recent call on the same store."""
+    key = (*ctx.window_bounds(segment.window), ctx.as_of)
+    found = ms.recent_fields.pop(key, None)
+    if not isinstance(found, CustomerFields):
+        found = compute_fields(ms, segment.window, ctx)
+    ms.recent_fields[key] = found  # most recent last
+    while len(ms.recent_fields) > _KEEP_FIELDS:
+        del ms.recent_fields[next(iter(ms.recent_fields))]
+    return found
+
+
+def ids_of(ms: MemoryStore, mask: BoolArray) -> list[str]:
+    """The ids of the customers selected by ``mask``, in id order."""
     selected: list[str] = ms.sorted_ids[mask[ms.sort_perm]].tolist()
     return selected
 
 
 __all__ = ["BATCH_KINDS", "SCALAR_KINDS", "CustomerFields", "MemoryStore", "compute_fields",
-           "evaluate", "evaluate_mask", "matches", "prepare"]
+           "evaluate", "evaluate_mask", "ids_of", "matches", "prepare"]

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from itertools import repeat
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
@@ -72,6 +73,9 @@ class MemoryStore:
     numbers: dict[str, tuple[FloatArray, BoolArray]] = field(default_factory=dict)
     dates: dict[str, tuple[IntArray, BoolArray]] = field(default_factory=dict)
     item_sets: dict[str, ItemFacts] = field(default_factory=dict)  # by catalog column
+    # The fields of the last few (window bounds, as-of day) evaluated, so that segments sharing
+    # a window share one compute_fields (see evaluate); small, as each holds n-sized arrays.
+    recent_fields: dict[tuple[date | None, date, date], Any] = field(default_factory=dict)
 
     @property
     def n_customers(self) -> int:
