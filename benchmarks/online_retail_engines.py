@@ -1,0 +1,155 @@
+"""The full UCI Online Retail data on every executed engine: the same customers, side by side.
+
+Imports the real line-item file with segdsl's importer, then runs the example segments (and a
+few more) in memory, in DuckDB and SQLite (in-process), and in PostgreSQL and MySQL (a fresh
+schema / database of their own, dropped afterwards). Prints each segment's count per engine,
+whether every engine selected exactly the same ids, and each engine's time.
+
+    python benchmarks/online_retail_engines.py [--source online_retail.csv.gz]
+        [--postgres postgresql://postgres@127.0.0.1:5432/test]
+        [--mysql mysql://root@127.0.0.1:3306/test] [--as-of 2011-12-09]
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+from urllib.parse import quote, urlsplit
+
+from segdsl.check import check_condition, check_file
+from segdsl.check.typed import CheckedSegment
+from segdsl.context import RunContext
+from segdsl.runner import MemorySession, Session, SqlSession
+from segdsl.store import importer
+from segdsl.store.model import Store
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "online-retail" / "online_retail.csv.gz"
+EXTRA = [
+    "orders >= 10",
+    'country = "France" OR country = "DEU"',
+    'product_type = "mug" AND NOT collection CONTAINS "christmas"',
+    "aov > store_aov AND last_order_date >= -3m",
+    "amount_spent BETWEEN 1000 AND 5000.5 OR orders = 1 AND aov < 100",
+    'country NOT IN ("GB") AND days_since_last_order <= 30',
+    "first_order_date < 2011-01-01 AND last_order_date > 2011-11-01",
+    "orders = 0",
+]
+
+
+def segments(store: Store) -> list[CheckedSegment]:
+    result = check_file((ROOT / "examples" / "segments.seg").read_text("utf-8"),
+                        schema=store.schema())
+    result.raise_for_errors()
+    out = list(result.segments)
+    for i, text in enumerate(EXTRA):
+        checked = check_condition(text, schema=store.schema(), name=f"extra_{i}: {text}")
+        checked.raise_for_errors()
+        out += checked.segments
+    return out
+
+
+@contextlib.contextmanager
+def postgres_schema(url: str) -> Iterator[str]:
+    import psycopg
+
+    name = f"segdsl_bench_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(f'CREATE SCHEMA "{name}"')
+        try:
+            sep = "&" if "?" in url else "?"
+            yield f"{url}{sep}options={quote(f'-c search_path={name}')}"
+        finally:
+            admin.execute(f'DROP SCHEMA "{name}" CASCADE')
+
+
+@contextlib.contextmanager
+def mysql_database(url: str) -> Iterator[str]:
+    import pymysql
+
+    parts = urlsplit(url)
+    name = f"segdsl_bench_{uuid.uuid4().hex[:8]}"
+    admin = pymysql.connect(host=parts.hostname, port=parts.port or 3306,
+                            user=parts.username or "root", password=parts.password or "",
+                            autocommit=True)
+    with admin.cursor() as cur:
+        cur.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
+    try:
+        yield parts._replace(path=f"/{name}").geturl()
+    finally:
+        with admin.cursor() as cur:
+            cur.execute(f"DROP DATABASE `{name}`")
+        admin.close()
+
+
+def run_engine(name: str, session: Session, segs: list[CheckedSegment], as_of: date
+               ) -> tuple[dict[str, list[str]], float]:
+    ctx = RunContext(as_of=as_of, timezone=session.timezone)
+    start = time.perf_counter()
+    out = {s.name: session.customer_ids(s, ctx) for s in segs}
+    return out, time.perf_counter() - start
+
+
+def sql_session(url: str, store: Store) -> tuple[SqlSession, float]:
+    """Loads the store (in the session's own connection, so :memory: works) and times it."""
+    start = time.perf_counter()
+    session = SqlSession(url, store=store)
+    return session, time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
+    ap.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
+    ap.add_argument("--mysql", default="mysql://root@127.0.0.1:3306/test")
+    ap.add_argument("--as-of", default="2011-12-09")
+    args = ap.parse_args()
+    as_of = date.fromisoformat(args.as_of)
+
+    start = time.perf_counter()
+    result = importer.import_line_items(args.source, importer.PRESETS["online-retail"])
+    store = result.store
+    print(f"imported {args.source.name} in {time.perf_counter() - start:.1f} s: "
+          f"{len(store.customers):,} customers, {len(store.orders):,} orders")
+    segs = segments(store)
+
+    answers: dict[str, dict[str, list[str]]] = {}
+    timings: dict[str, tuple[float, float]] = {}
+    t0 = time.perf_counter()
+    memory = MemorySession(store)
+    answers["memory"], run_s = run_engine("memory", memory, segs, as_of)
+    timings["memory"] = (time.perf_counter() - t0 - run_s, run_s)
+    with contextlib.ExitStack() as stack:
+        urls = {"duckdb": "duckdb:///:memory:", "sqlite": "sqlite:///:memory:",
+                "postgres": stack.enter_context(postgres_schema(args.postgres)),
+                "mysql": stack.enter_context(mysql_database(args.mysql))}
+        for name, url in urls.items():
+            session, load_s = sql_session(url, store)
+            with session:
+                answers[name], run_s = run_engine(name, session, segs, as_of)
+            timings[name] = (load_s, run_s)
+
+    engines = list(answers)
+    print(f"\n{'segment':<58}" + "".join(f"{e:>10}" for e in engines) + "  same ids")
+    disagreements = 0
+    for seg in segs:
+        ids = [answers[e][seg.name] for e in engines]
+        same = all(i == ids[0] for i in ids)
+        disagreements += not same
+        label = seg.name if len(seg.name) <= 56 else seg.name[:53] + "..."
+        print(f"{label:<58}" + "".join(f"{len(i):>10,}" for i in ids) + ("  yes" if same
+                                                                         else "  NO"))
+    print(f"\n{'engine':<10}{'load/prepare s':>16}{'run all s':>12}")
+    for e in engines:
+        print(f"{e:<10}{timings[e][0]:>16.2f}{timings[e][1]:>12.2f}")
+    print(f"\n{len(segs)} segments x {len(engines)} engines: {disagreements} disagreement(s)")
+    raise SystemExit(1 if disagreements else 0)
+
+
+if __name__ == "__main__":
+    main()
