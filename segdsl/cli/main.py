@@ -127,7 +127,7 @@ def compile_(file: str | None, expr: str | None, segment_name: str | None, diale
                      money_scale=money_scale, pretty=True)
         out.append({"segment": seg.name, "dialect": dialect.lower(), "sql": sql})
     if fmt == "json":
-        echo_json(out[0] if not text.is_file else {"segments": out})
+        echo_json(out[0] if not text.is_file or segment_name else {"segments": out})
         return
     for item in out:
         if text.is_file:
@@ -183,7 +183,7 @@ def run(file: str | None, expr: str | None, segment_name: str | None, data: str 
         items = [_result_json(r, engine_name) for r in results]
         for item, sql in zip(items, sqls, strict=False):
             item["sql"] = sql
-        echo_json(items[0] if not text.is_file else {"segments": items})
+        echo_json(items[0] if not text.is_file or segment_name else {"segments": items})
         return
     for i, r in enumerate(results):
         _print_result(r, engine_name, text.is_file)
@@ -202,9 +202,9 @@ def _print_result(r: SegmentResult, engine: str, named: bool) -> None:
     title = f"{r.segment.title} ({r.segment.name})" if named else "Customers"
     noun = "customer" if r.count == 1 else "customers"
     click.secho(f"{title}: {r.count:,} {noun}", bold=True)
-    start = r.window[0] or "the first order"
-    click.echo(f"  orders from {start} to {r.window[1]} · as of {r.context.as_of} "
-               f"({r.context.timezone}) · engine {engine}")
+    orders = f"orders {r.window[0]} to {r.window[1]}" if r.window[0] else \
+        f"orders up to {r.window[1]}"
+    click.echo(f"  {orders} · as of {r.context.as_of} ({r.context.timezone}) · engine {engine}")
     if r.customer_ids:
         width = shutil.get_terminal_size((100, 20)).columns
         click.echo(textwrap.fill("  ".join(r.customer_ids), width=max(40, width - 2),

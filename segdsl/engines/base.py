@@ -132,8 +132,8 @@ class Engine(ABC):
             if existing and not replace:
                 self._end_read()
                 raise UsageError(f"the database already holds a store (tables "
-                                 f"{', '.join(sorted(existing))}); load with replace to "
-                                 "overwrite it")
+                                 f"{', '.join(sorted(existing))}); load with replace "
+                                 "(`segdsl load --replace`) to overwrite it")
             self._begin()
             try:
                 for name in sorted(existing):  # every canonical table: none may linger

@@ -1,0 +1,194 @@
+"""The command line: exit codes, JSON on stdout only, clear errors that say what and where."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from segdsl.cli.main import SQL_DIALECTS, cli
+
+ROOT = Path(__file__).resolve().parents[1]
+EXAMPLES = ROOT / "examples"
+COMMANDS = ["check", "compile", "run", "load", "import", "fields"]
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def write_store(folder: Path, orders: str, customers: str = "customer_id,country\na,GB\nb,FR\n"
+                ) -> Path:
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "customers.csv").write_text(customers, encoding="utf-8")
+    (folder / "orders.csv").write_text("order_id,customer_id,ordered_at,total\n" + orders,
+                                       encoding="utf-8")
+    return folder
+
+
+@pytest.mark.parametrize("command", [None, *COMMANDS])
+def test_every_command_has_help(command: str | None) -> None:
+    result = invoke(*([command] if command else []), "--help")
+    assert result.exit_code == 0 and "Usage:" in result.output
+
+
+def test_check_reports_errors_with_exit_2_and_json_for_tools() -> None:
+    result = invoke("check", "--expr", "ordrs > 3")
+    assert result.exit_code == 2
+    assert "error[E201]: unknown field `ordrs`" in result.stderr
+    assert "did you mean `orders`?" in result.stderr
+    result = invoke("check", "--expr", "ordrs > 3", "--format", "json")
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["ok"] is False
+    (diag,) = data["diagnostics"]
+    assert (diag["code"], diag["span"]["line"], diag["span"]["column"]) == ("E201", 1, 1)
+    assert diag["fix"]["replacement"] == "orders"
+
+
+def test_check_warnings_do_not_fail(tmp_path: Path) -> None:
+    seg = tmp_path / "a.seg"
+    seg.write_text('segment a "A" where orders > 1 AND aov > 2 OR country = "GB"\n')
+    result = invoke("check", str(seg))
+    assert result.exit_code == 0
+    assert "warning[W301]" in result.stderr and "ok: 1 segment checked" in result.stdout
+
+
+def test_check_with_a_store_knows_its_tables_and_attributes(tmp_path: Path) -> None:
+    store = write_store(tmp_path / "s", "")
+    result = invoke("check", "--data", str(store), "--expr", 'product_type = "mug"')
+    assert result.exit_code == 2 and "`order_items`" in result.stderr
+    assert invoke("check", "--expr", 'product_type = "mug"').exit_code == 0
+
+
+def test_run_json_is_the_only_thing_on_stdout_and_warnings_go_to_stderr(tmp_path: Path
+                                                                         ) -> None:
+    store = write_store(tmp_path / "s", "1,a,2024-01-01,10\n2,zz,2024-01-01,10\n")
+    result = invoke("run", "--data", str(store), "--engine", "memory", "--expr", "orders = 1",
+                    "--as-of", "2024-02-01", "--format", "json")
+    assert result.exit_code == 0
+    data = json.loads(result.stdout)
+    assert (data["count"], data["customer_ids"]) == (1, ["a"])
+    assert "1 order ignored: their customer is not in customers" in result.stderr
+
+
+def test_run_a_file_picks_segments(tmp_path: Path) -> None:
+    store = write_store(tmp_path / "s", "1,a,2024-01-01,10\n")
+    seg = tmp_path / "two.seg"
+    seg.write_text('segment one "One" where orders = 1\nsegment none "None" where orders = 0\n')
+    base = ["run", str(seg), "--data", str(store), "--as-of", "2024-02-01", "--format", "json"]
+    data = json.loads(invoke(*base).stdout)
+    assert [(s["segment"], s["customer_ids"]) for s in data["segments"]] == [
+        ("one", ["a"]), ("none", ["b"])]
+    data = json.loads(invoke(*base, "--segment", "NONE").stdout)
+    assert data["customer_ids"] == ["b"]
+    result = invoke(*base, "--segment", "nope")
+    assert result.exit_code == 2 and "no segment named 'nope' (it has: one, none)" in result.stderr
+
+
+def test_run_shows_sql_on_request(tmp_path: Path) -> None:
+    store = write_store(tmp_path / "s", "1,a,2024-01-01,10\n")
+    result = invoke("run", "--data", str(store), "--engine", "sqlite", "--expr", "aov > 5",
+                    "--as-of", "2024-02-01", "--show-sql")
+    assert result.exit_code == 0 and "Customers: 1 customer" in result.stdout
+    assert "SELECT" in result.stdout
+
+
+@pytest.mark.parametrize("dialect", SQL_DIALECTS)
+def test_compile_every_dialect(dialect: str) -> None:
+    result = invoke("compile", "--expr", 'aov > store_aov OR name CONTAINS "50%"', "--dialect",
+                    dialect, "--as-of", "2024-01-31", "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    data = json.loads(result.stdout)
+    assert data["dialect"] == dialect and "SELECT" in data["sql"].upper()
+    assert "LIKE" not in data["sql"].upper()
+
+
+def test_load_then_run_against_the_database(tmp_path: Path) -> None:
+    store = write_store(tmp_path / "s", "1,a,2024-01-01,0.10\n2,a,2024-01-02,0.20\n")
+    url = f"duckdb:///{tmp_path}/store.duckdb"
+    assert invoke("load", "--data", str(store), "--db", url).exit_code == 0
+    again = invoke("load", "--data", str(store), "--db", url)
+    assert again.exit_code == 2 and "--replace" in again.stderr
+    assert invoke("load", "--data", str(store), "--db", url, "--replace").exit_code == 0
+    result = invoke("run", "--db", url, "--expr", "amount_spent = 0.3", "--as-of",
+                    "2024-02-01", "--format", "json")
+    assert json.loads(result.stdout)["customer_ids"] == ["a"]
+
+
+def test_import_the_raw_example_then_run_it(tmp_path: Path) -> None:
+    out = tmp_path / "imported"
+    result = invoke("import", str(EXAMPLES / "online-retail-lines.csv"), "--out", str(out),
+                    "--format", "json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report  # the counts are checked in test_importer.py
+    result = invoke("run", "--data", str(out), "--expr", "orders >= 1", "--as-of",
+                    "2010-12-02", "--format", "json")
+    assert result.exit_code == 0 and json.loads(result.stdout)["count"] > 0
+
+
+@pytest.mark.parametrize("orders,message", [
+    ("1,a,2024-01-01,10\n1,b,2024-01-02,5\n", "orders.csv, row 3: order `1` appears twice"),
+    ("1,a,2024-01-01,ten\n", "orders.csv, row 2: `total` is not a number (value: 'ten')"),
+    ("1,a,2024-02-30,1\n", "orders.csv, row 2: `ordered_at` is not a date"),
+    ("1,a,,1\n", "orders.csv, row 2: `ordered_at` is empty"),
+])
+def test_unreadable_data_is_refused_with_file_row_and_value(tmp_path: Path, orders: str,
+                                                            message: str) -> None:
+    store = write_store(tmp_path / "s", orders)
+    result = invoke("run", "--data", str(store), "--expr", "orders > 0")
+    assert result.exit_code == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.output
+
+
+def test_a_missing_column_names_the_header(tmp_path: Path) -> None:
+    folder = tmp_path / "s"
+    folder.mkdir()
+    (folder / "customers.csv").write_text("id,country\na,GB\n")
+    (folder / "orders.csv").write_text("order_id,customer_id,ordered_at,total\n")
+    result = invoke("run", "--data", str(folder), "--expr", "orders > 0")
+    assert result.exit_code == 2
+    assert "customers.csv" in result.stderr and "customer_id" in result.stderr
+
+
+def test_an_internal_error_is_one_line_and_exit_1(monkeypatch: pytest.MonkeyPatch,
+                                                  tmp_path: Path) -> None:
+    import segdsl.runner
+
+    def broken(*args: object, **kw: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(segdsl.runner, "read_folder", broken)
+    monkeypatch.delenv("SEGDSL_DEBUG", raising=False)
+    result = invoke("run", "--data", str(tmp_path), "--expr", "orders > 0")
+    assert result.exit_code == 1
+    assert "internal error: RuntimeError: boom" in result.stderr
+    assert "Traceback" not in result.output
+
+
+def _segdsl() -> list[str]:
+    found = shutil.which("segdsl", path=str(Path(sys.executable).parent))
+    return [found] if found else [sys.executable, "-c", "from segdsl.cli.main import main; main()"]
+
+
+@pytest.mark.parametrize("args,code", [
+    (["run", "--data", "/no/such/folder", "--expr", "orders > 1"], 2),
+    (["run", "--db", "nosuch://x", "--expr", "orders > 1"], 2),
+    (["run", "--db", "postgresql://nobody@127.0.0.1:9/x", "--expr", "orders > 1"], 1),
+    (["check", "--expr", "(((" * 300], 2),
+    (["check", "--expr", "orders > \"\\q\""], 2),
+    (["compile", "--expr", "orders > 1", "--dialect", "nope"], 2),
+    (["run", "--expr", "orders > 1"], 2),
+])
+def test_the_installed_command_never_prints_a_traceback(args: list[str], code: int) -> None:
+    proc = subprocess.run(_segdsl() + args, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == code, proc.stderr
+    assert "Traceback" not in proc.stdout + proc.stderr
+    assert proc.stderr.strip()
