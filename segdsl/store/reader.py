@@ -167,6 +167,20 @@ def _required_id(t: _Table, i: int, column: str, v: Any) -> str:
     return text
 
 
+def _unique_ids(t: _Table, column: str, noun: str) -> list[str]:
+    """The non-empty, unique ids of ``column``; a repeat is refused with both lines."""
+    ids: list[str] = []
+    seen: dict[str, int] = {}
+    for i, v in enumerate(t.column(column)):
+        value = _required_id(t, i, column, v)
+        if value in seen:
+            raise DataError(f"{noun} `{value}` appears twice (first on line {seen[value]})",
+                            where=t.where(), row=t.line(i))
+        seen[value] = t.line(i)
+        ids.append(value)
+    return ids
+
+
 def _decimal(t: _Table, i: int, column: str, v: Any) -> Decimal:
     if isinstance(v, Decimal):
         d = v
@@ -257,15 +271,7 @@ def _custom_values(t: _Table, column: str, type_: FieldType) -> list[CustomValue
 
 def _customers(t: _Table, custom_types: dict[str, FieldType]) -> Customers:
     t.require("customer_id")
-    ids: list[str] = []
-    seen: dict[str, int] = {}
-    for i, v in enumerate(t.column("customer_id")):
-        cid = _required_id(t, i, "customer_id", v)
-        if cid in seen:
-            raise DataError(f"customer `{cid}` appears twice (first on line {seen[cid]})",
-                            where=t.where(), row=t.line(i))
-        seen[cid] = t.line(i)
-        ids.append(cid)
+    ids = _unique_ids(t, "customer_id", "customer")
     custom: dict[str, CustomColumn] = {}
     lowered: dict[str, str] = {}
     for column in t.header:
@@ -288,15 +294,7 @@ def _customers(t: _Table, custom_types: dict[str, FieldType]) -> Customers:
 
 def _orders(t: _Table, tz: ZoneInfo) -> tuple[Orders, int, int]:
     t.require("order_id", "customer_id", "ordered_at", "total")
-    ids: list[str] = []
-    seen: dict[str, int] = {}
-    for i, v in enumerate(t.column("order_id")):
-        oid = _required_id(t, i, "order_id", v)
-        if oid in seen:
-            raise DataError(f"order `{oid}` appears twice (first on line {seen[oid]})",
-                            where=t.where(), row=t.line(i))
-        seen[oid] = t.line(i)
-        ids.append(oid)
+    ids = _unique_ids(t, "order_id", "order")
     customers = [_text(v) for v in t.column("customer_id")]
     stamps: list[datetime] = []
     offsets = 0
@@ -339,15 +337,7 @@ def _items(t: _Table) -> OrderItems:
 
 def _products(t: _Table) -> Products:
     t.require("product_id")
-    ids: list[str] = []
-    seen: dict[str, int] = {}
-    for i, v in enumerate(t.column("product_id")):
-        pid = _required_id(t, i, "product_id", v)
-        if pid in seen:
-            raise DataError(f"product `{pid}` appears twice (first on line {seen[pid]})",
-                            where=t.where(), row=t.line(i))
-        seen[pid] = t.line(i)
-        ids.append(pid)
+    ids = _unique_ids(t, "product_id", "product")
     return Products(ids, [_text(v) for v in t.column("title")],
                     [_text(v) for v in t.column("product_type")])
 
