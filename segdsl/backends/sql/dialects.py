@@ -36,7 +36,19 @@ class Rules:
     decimal = True  # has DECIMAL(38, 0) to keep cross-multiplied money from overflowing BIGINT
 
     def lower(self, e: exp.Expr) -> exp.Expr:
-        return exp.Lower(this=e)
+        return exp.Lower(this=self.dotted_i(e))
+
+    def dotted_i(self, e: exp.Expr) -> exp.Expr:
+        """``e`` with U+0130 (İ) spelt as Python lowers it, ``i`` + U+0307 (combining dot).
+
+        Python's ``str.lower`` (the language's folding) maps İ to those two characters, while
+        the databases' LOWER() maps it to a plain ``i`` (it is the one character where DuckDB
+        and PostgreSQL differ from Python): without this, ``name = "İstanbul"`` would miss a
+        stored "İSTANBUL" and ``name = "istanbul"`` would match it. Both characters lower to
+        themselves, so replacing before LOWER() gives exactly Python's result.
+        """
+        return exp.Anonymous(this="REPLACE", expressions=[
+            e, self.text("\u0130"), self.text("i\u0307")])
 
     def text(self, value: str) -> exp.Expr:
         return exp.Literal.string(value)
@@ -175,7 +187,7 @@ class ClickHouse(Rules):
     name = "clickhouse"
 
     def lower(self, e: exp.Expr) -> exp.Expr:
-        return exp.Anonymous(this="lowerUTF8", expressions=[e])
+        return exp.Anonymous(this="lowerUTF8", expressions=[self.dotted_i(e)])
 
     def position(self, e: exp.Expr, pattern: str) -> exp.Expr:
         return exp.Anonymous(this="positionUTF8", expressions=[e, self.text(pattern)])

@@ -1,0 +1,221 @@
+"""Differential property test: the SQL backend, executed on real engines, selects exactly the
+customers the in-memory evaluator selects, for random stores and random well-typed segments.
+
+Segments are written as *text* and go through the whole pipeline (parser, checker with the
+store's schema, window resolution, compiler, engine). DuckDB and SQLite run in-process, one
+connection per example that loads the store and then answers several segments; PostgreSQL and
+MySQL/MariaDB reuse one fixture database per test function, reloaded per example.
+
+Budget: ``SEGDSL_DIFF_EXAMPLES`` (default 150) examples for the in-process engines and
+``SEGDSL_DIFF_SERVER_EXAMPLES`` (default 25) per server, each with :data:`PER_STORE` segments.
+A failure shrinks to a small store and segment, and prints the store as CSV tables with the
+segment text (hypothesis ``note``) so it can be replayed with ``segdsl run``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections import Counter
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
+import pytest
+from hypothesis import HealthCheck, event, given, note, settings
+from hypothesis import strategies as st
+from strategies import AS_OF, segments, store_as_csv, stores
+
+from segdsl.check import check_condition
+from segdsl.check.typed import CheckedSegment
+from segdsl.context import RunContext
+from segdsl.engines import connect
+from segdsl.runner import MemorySession, Session, SqlSession
+from segdsl.store.model import Store
+from segdsl.syntax.parser import parse_window
+
+# The checker raises the recursion limit on first use; raising it up front keeps hypothesis
+# from warning that the limit changed during a test.
+sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
+
+EXAMPLES = int(os.environ.get("SEGDSL_DIFF_EXAMPLES", "150"))
+SERVER_EXAMPLES = int(os.environ.get("SEGDSL_DIFF_SERVER_EXAMPLES", "25"))
+PER_STORE = 5
+CTX = RunContext(as_of=AS_OF)
+
+# How the segments split their store, over the whole run: the assertion in
+# test_segments_are_discriminating keeps the generator honest (a differential test whose
+# segments select nobody, or everybody, compares nothing).
+OUTCOMES: Counter[str] = Counter()
+# Examples run per engine in this session (reported by the final test).
+RUNS: Counter[str] = Counter()
+
+SETTINGS = settings(deadline=None, derandomize=False, print_blob=True,
+                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large,
+                                           HealthCheck.function_scoped_fixture])
+
+
+@st.composite
+def cases(draw: st.DrawFn) -> tuple[Store, list[tuple[str, str | None]]]:
+    store = draw(stores())
+    return store, draw(segments(store, PER_STORE))
+
+
+def checked(store: Store, text: str, window: str | None) -> CheckedSegment:
+    """The segment through parser and checker, exactly as ``segdsl run --expr`` would."""
+    win = parse_window(window) if window else None
+    result = check_condition(text, schema=store.schema(), window=win)
+    # The generator writes only well-typed conditions; a window whose bounds are drawn
+    # independently may start after it ends (E219), which is a legitimate refusal.
+    if any(d.code == "E219" for d in result.diagnostics):
+        return check_condition(text, schema=store.schema()).segments[0]
+    assert result.ok, (text, window, [(d.code, d.message) for d in result.diagnostics])
+    return result.segments[0]
+
+
+def compare(store: Store, segs: list[tuple[str, str | None]],
+            sessions: dict[str, Callable[[], Session]]) -> None:
+    """Every segment on every session agrees with the memory evaluator."""
+    note(f"store:\n{store_as_csv(store)}")
+    memory = MemorySession(store)
+    expected = []
+    for text, window in segs:
+        seg = checked(store, text, window)
+        ids = sorted(memory.customer_ids(seg, CTX))
+        expected.append((seg, ids))
+        n, total = len(ids), len(store.customers)
+        outcome = "none" if n == 0 else "all" if n == total else "some"
+        OUTCOMES[outcome] += 1
+        event(f"selects {outcome}")
+    for name, opener in sessions.items():
+        RUNS[name] += 1
+        with opener() as session:
+            for (seg, ids), (text, window) in zip(expected, segs, strict=True):
+                got = sorted(session.customer_ids(seg, CTX))
+                if got != ids:
+                    note(f"segment: {text}\nwindow: {window}\nSQL ({name}):\n"
+                         f"{session.sql(seg, CTX)}")
+                assert got == ids, (f"{name} disagrees with memory on {text!r} "
+                                    f"(window {window!r}): {got} != {ids}")
+
+
+def _embedded(dialect: str, store: Store) -> Callable[[], Session]:
+    # One in-memory database per example: it is loaded and queried through one connection.
+    return lambda: SqlSession(f"{dialect}:///:memory:", store=store)
+
+
+@settings(SETTINGS, max_examples=EXAMPLES)
+@given(case=cases())
+def test_duckdb_and_sqlite_agree_with_memory(
+        case: tuple[Store, list[tuple[str, str | None]]]) -> None:
+    store, segs = case
+    compare(store, segs, {"duckdb": _embedded("duckdb", store),
+                          "sqlite": _embedded("sqlite", store)})
+
+
+@contextmanager
+def _reloaded(url: str, store: Store) -> Iterator[Session]:
+    """The fixture database holding ``store`` (replacing the previous example's)."""
+    with connect(url) as engine:
+        engine.load(store, replace=True)
+    session = SqlSession(url)
+    try:
+        yield session
+    finally:
+        session.close()
+
+
+def _server_test(name: str) -> Callable[[str], None]:
+    @settings(SETTINGS, max_examples=SERVER_EXAMPLES)
+    @given(case=cases())
+    def run(url: str, case: tuple[Store, list[tuple[str, str | None]]]) -> None:
+        store, segs = case
+        compare(store, segs, {name: lambda: _reloaded(url, store)})  # type: ignore[dict-item]
+    return run  # type: ignore[no-any-return]
+
+
+@pytest.mark.postgres
+def test_postgres_agrees_with_memory(postgres_url: str) -> None:
+    _server_test("postgres")(postgres_url)
+
+
+@pytest.mark.mysql
+def test_mysql_agrees_with_memory(mysql_url: str) -> None:
+    _server_test("mysql")(mysql_url)
+
+
+
+# ---------------------------------------------------------------------------------------------
+# Regressions found by the property tests, pinned on every engine.
+# ---------------------------------------------------------------------------------------------
+
+
+def _unicode_store() -> Store:
+    from conftest import sample_store
+
+    store = sample_store()
+    store.customers.name[:3] = ["İSTANBUL", "ΟΔΟΣ", "istanbul"]
+    return store
+
+
+# Python lowers "İ" (U+0130) to "i" + U+0307; the databases' LOWER() gave a plain "i", so a
+# stored "İSTANBUL" missed `name = "İstanbul"` and matched `name = "istanbul"` (DuckDB,
+# PostgreSQL, MySQL). Fixed in Rules.lower (segdsl/backends/sql/dialects.py).
+DOTTED_I = [('name = "İstanbul"', ["c1"]), ('name CONTAINS "i̇s"', ["c1"]),
+            ('name = "istanbul"', ["c3"]), ('name STARTS WITH "is"', ["c3"]),
+            ('name IN ("İSTANBUL", "x")', ["c1"])]
+# Python lowers a word-final capital sigma to "ς", every database to "σ": still open (an exact
+# SQL rendering needs Unicode's "cased" and "case-ignorable" classes, which SQL lacks).
+FINAL_SIGMA = [('name = "ΟΔΟΣ"', ["c2"]), ('name ENDS WITH "σ"', [])]
+
+
+def _check_pinned(session: Session, cases: list[tuple[str, list[str]]], store: Store) -> None:
+    memory = MemorySession(store)
+    for text, expected in cases:
+        seg = checked(store, text, None)
+        assert sorted(memory.customer_ids(seg, CTX)) == expected, text
+        assert sorted(session.customer_ids(seg, CTX)) == expected, (session.engine_name, text)
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite"])
+def test_dotted_capital_i_folds_as_python(dialect: str) -> None:
+    store = _unicode_store()
+    with SqlSession(f"{dialect}:///:memory:", store=store) as session:
+        _check_pinned(session, DOTTED_I, store)
+
+
+@pytest.mark.postgres
+def test_dotted_capital_i_folds_as_python_on_postgres(postgres_url: str) -> None:
+    store = _unicode_store()
+    with _reloaded(postgres_url, store) as session:
+        _check_pinned(session, DOTTED_I, store)
+
+
+@pytest.mark.mysql
+def test_dotted_capital_i_folds_as_python_on_mysql(mysql_url: str) -> None:
+    store = _unicode_store()
+    with _reloaded(mysql_url, store) as session:
+        _check_pinned(session, DOTTED_I, store)
+
+
+def test_final_sigma_on_sqlite() -> None:
+    # SQLite's lower() is Python's (registered by the engine), so it agrees.
+    store = _unicode_store()
+    with SqlSession("sqlite:///:memory:", store=store) as session:
+        _check_pinned(session, FINAL_SIGMA, store)
+
+
+@pytest.mark.xfail(strict=True, reason="open: DuckDB's LOWER() has no final-sigma rule")
+def test_final_sigma_on_duckdb() -> None:
+    store = _unicode_store()
+    with SqlSession("duckdb:///:memory:", store=store) as session:
+        _check_pinned(session, FINAL_SIGMA, store)
+
+
+def test_segments_are_discriminating() -> None:
+    """Runs after the property tests (file order): many segments must split their store."""
+    total = sum(OUTCOMES.values())
+    if total < 50:
+        pytest.skip("the property tests did not run in this session")
+    print(f"\nexamples per engine: {dict(RUNS)}; segment outcomes: {dict(OUTCOMES)}")
+    # About 40% split their store in practice; 25% leaves room for random variation.
+    assert OUTCOMES["some"] / total >= 0.25, OUTCOMES
