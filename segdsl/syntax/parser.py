@@ -315,7 +315,8 @@ def _parse(source: str, start: str, origin: str) -> Any:
     _check_limits(source, origin)
     try:
         tree: Tree[Token] = _lark().parse(source, start=start)
-        return _ToAst().transform(tree)
+        # No token callbacks are defined (tokens pass through as they are): skip looking them up.
+        return _ToAst(visit_tokens=False).transform(tree)
     except UnexpectedInput as err:
         raise SegmentError([_syntax_diagnostic(source, err)], source, origin) from None
     except VisitError as err:

@@ -26,7 +26,14 @@ def num(value: int) -> exp.Expr:
 
 def date_lit(day: date) -> exp.Expr:
     # Printed as DATE('...') by sqlglot on SQLite, which stores dates as ISO text: comparable.
-    return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.DATE)
+    return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.DATE, copy=False)
+
+
+def decimal_type(precision: int, scale: int) -> exp.DataType:
+    """``DECIMAL(precision, scale)``, built as ``DataType.build`` parses it (without parsing)."""
+    return exp.DataType(this=exp.DataType.Type.DECIMAL, expressions=[
+        exp.DataTypeParam(this=exp.Literal.number(precision)),
+        exp.DataTypeParam(this=exp.Literal.number(scale))], nested=False)
 
 
 class Rules:
@@ -92,12 +99,12 @@ class Rules:
 
     def money(self, minor: exp.Expr, scale: int) -> exp.Expr:
         """An exact decimal from an integer count of minor units (multiply: never divide)."""
-        as_dec = exp.cast(minor, exp.DataType.build(f"DECIMAL(38, {scale})"))
+        as_dec = exp.cast(minor, decimal_type(38, scale), copy=False)
         if scale == 0:
             return as_dec
         unit = exp.Literal.number("0." + "0" * (scale - 1) + "1")
-        return exp.cast(exp.Mul(this=as_dec, expression=unit),
-                        exp.DataType.build(f"DECIMAL(38, {scale})"))
+        return exp.cast(exp.Mul(this=as_dec, expression=unit), decimal_type(38, scale),
+                        copy=False)
 
 
 def _substr(e: exp.Expr, start: int) -> exp.Expr:
@@ -124,15 +131,18 @@ class SQLite(Rules):
     def money(self, minor: exp.Expr, scale: int) -> exp.Expr:
         # No decimal type: build the exact text '-12.30' from the integer.
         if scale == 0:
-            return exp.cast(minor, exp.DataType.Type.TEXT)
-        absolute = exp.Abs(this=minor)
-        sign = (exp.case().when(exp.LT(this=minor, expression=num(0)), exp.Literal.string("-"))
-                .else_(exp.Literal.string("")))
+            return exp.cast(minor, exp.DataType.Type.TEXT, copy=False)
+        # minor appears three times: copies for two of them (no node is shared in the tree).
+        sign = (exp.case().when(exp.LT(this=minor.copy(), expression=num(0)),
+                                exp.Literal.string("-"), copy=False)
+                .else_(exp.Literal.string(""), copy=False))
         # Integer division here; parenthesised because || binds tighter than / in SQLite.
-        whole = exp.paren(exp.Div(this=absolute, expression=num(10 ** scale), typed=True))
+        whole = exp.paren(exp.Div(this=exp.Abs(this=minor.copy()), expression=num(10 ** scale),
+                                  typed=True), copy=False)
         frac = _substr(exp.DPipe(this=exp.Literal.string("0" * scale),
-                                 expression=exp.paren(exp.Mod(this=absolute.copy(),
-                                                              expression=num(10 ** scale)))),
+                                 expression=exp.paren(exp.Mod(this=exp.Abs(this=minor),
+                                                              expression=num(10 ** scale)),
+                                                      copy=False)),
                        -scale)
         return exp.DPipe(this=exp.DPipe(this=exp.DPipe(this=sign, expression=whole),
                                         expression=exp.Literal.string(".")), expression=frac)
@@ -145,7 +155,7 @@ class MySQL(Rules):
     name = "mysql"
 
     def key(self, e: exp.Expr) -> exp.Expr:
-        return exp.cast(e, exp.DataType.Type.BINARY)
+        return exp.cast(e, exp.DataType.Type.BINARY, copy=False)
 
     def length(self, pattern: str) -> int:
         return len(pattern.encode("utf-8"))  # RIGHT() on a binary string counts bytes
@@ -164,7 +174,8 @@ class TSQL(Rules):
         return exp.Collate(this=e, expression=exp.var("Latin1_General_BIN2"))
 
     def _sentinel(self, e: exp.Expr) -> exp.Expr:
-        return self.key(exp.paren(exp.Add(this=e, expression=exp.National(this="|"))))
+        return self.key(exp.paren(exp.Add(this=e, expression=exp.National(this="|")),
+                                  copy=False))
 
     def eq_in(self, e: exp.Expr, values: list[str]) -> exp.Expr:
         keys: list[exp.Expr] = [exp.National(this=v + "|") for v in values]

@@ -53,9 +53,14 @@ class ItemSet:
 
 Term = Num | Day | Text | ItemSet
 
+# The compiler builds its tree with copy=False, so a node may be placed in it only once: each
+# expression of a term is used once per comparison, and a predicate that compares a field more
+# than once (BETWEEN, IN) builds its term again for every further comparison.
+
 
 def not_null(e: exp.Expr) -> exp.Expr:
-    return exp.not_(exp.Is(this=e.copy(), expression=exp.Null()))
+    """``NOT e IS NULL``; ``e`` becomes part of the result (pass a node used nowhere else)."""
+    return exp.not_(exp.Is(this=e, expression=exp.Null()), copy=False)
 
 
 def _agg(name: str) -> exp.Column:
@@ -78,9 +83,8 @@ def aov(f: Field, s: Scope) -> Term:
 
 def store_aov(f: Field, s: Scope) -> Term:
     s.uses_store = True
-    n = col("n", STORE)
-    return Num(col("sum_minor", STORE), n, s.money_scale,
-               exp.GT(this=n.copy(), expression=exp.Literal.number(0)))
+    return Num(col("sum_minor", STORE), col("n", STORE), s.money_scale,
+               exp.GT(this=col("n", STORE), expression=exp.Literal.number(0)))
 
 
 def first_order_date(f: Field, s: Scope) -> Term:
@@ -93,38 +97,42 @@ def last_order_date(f: Field, s: Scope) -> Term:
 
 def days_since_last_order(f: Field, s: Scope) -> Term:
     last = _agg("last_date")
-    return Num(s.rules.days_between(s.ctx.as_of, last), present=not_null(last),
-               last_date=last.copy())
+    return Num(s.rules.days_between(s.ctx.as_of, last), present=not_null(_agg("last_date")),
+               last_date=_agg("last_date"))
 
 
 def customer_text(f: Field, s: Scope) -> Term:
     assert f.column is not None
-    c = s.column("customers", f.column, CUSTOMERS)
-    return Text(s.rules.lower(c), not_null(c))
+    name = f.column
+
+    def c() -> exp.Column:
+        return s.column("customers", name, CUSTOMERS)
+
+    return Text(s.rules.lower(c()), not_null(c()))
 
 
 def custom(f: Field, s: Scope) -> Term:
     assert f.column is not None
-    c = col(f.column, CUSTOMERS)  # the real column name: custom attributes are not mapped
+    name = f.column  # the real column name: custom attributes are not mapped
     if f.type is FieldType.NUMBER:
-        return Num(c, present=not_null(c), exact=False)
+        return Num(col(name, CUSTOMERS), present=not_null(col(name, CUSTOMERS)), exact=False)
     if f.type is FieldType.DATE:
-        return Day(c, not_null(c))
-    return Text(s.rules.lower(c), not_null(c))
+        return Day(col(name, CUSTOMERS), not_null(col(name, CUSTOMERS)))
+    return Text(s.rules.lower(col(name, CUSTOMERS)), not_null(col(name, CUSTOMERS)))
 
 
 def item_set(f: Field, s: Scope) -> Term:
     assert f.column is not None and f.table is not None
     items = s.table("order_items", "i")
-    source = (exp.select(col("customer_id", "o")).from_(exp.Table(
+    source = (exp.select(col("customer_id", "o"), copy=False).from_(exp.Table(
         this=exp.to_identifier(SELECTED, quoted=True),
-        alias=exp.TableAlias(this=exp.to_identifier("o", quoted=True))))
+        alias=exp.TableAlias(this=exp.to_identifier("o", quoted=True))), copy=False)
         .join(items, on=exp.EQ(this=s.column("order_items", "order_id", "i"),
-                               expression=col("order_id", "o"))))
+                               expression=col("order_id", "o")), copy=False))
     # The attribute's table joins on product_id whether it is products or product_collections.
     source = source.join(s.table(f.table, "p"), on=exp.EQ(
         this=s.column(f.table, "product_id", "p"),
-        expression=s.column("order_items", "product_id", "i")))
+        expression=s.column("order_items", "product_id", "i")), copy=False)
     return ItemSet(source, s.column(f.table, f.column, "p"))
 
 

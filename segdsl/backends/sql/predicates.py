@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlglot import exp
 
-from segdsl.backends.sql.dialects import date_lit, num
+from segdsl.backends.sql.dialects import date_lit, decimal_type, num
 from segdsl.backends.sql.fields import Day, ItemSet, Num, Term, Text, not_null, term
 from segdsl.backends.sql.scope import CUSTOMERS, Scope
 from segdsl.check.typed import And, Condition, Const, FieldRef, Not, Op, Or, Predicate, Value
@@ -45,17 +45,22 @@ def predicate(p: Predicate, s: Scope) -> exp.Expr:
     if isinstance(t, ItemSet):
         return _item_set(t, p, s)
     if p.op is Op.IS_NULL:
-        return exp.not_(t.present) if t.present is not None else exp.false()
+        return exp.not_(t.present, copy=False) if t.present is not None else exp.false()
     if isinstance(t, Text):
         return _text(t, p, s)
+    # A term's nodes go into the tree as they are (no copies): each further comparison of the
+    # same field gets a term of its own.
     if p.op is Op.BETWEEN:
         low, high = p.args
-        return exp.and_(_compare(t, Op.GE, low, s), _compare(t, Op.LE, high, s), copy=False)
+        return exp.and_(_compare(t, Op.GE, low, s), _compare(term(p.field, s), Op.LE, high, s),
+                        copy=False)
     if p.op is Op.IN:
         if isinstance(t, Day) and not any(isinstance(v, FieldRef) for v in p.args):
             days = [date_lit(s.ctx.resolve(v)) for v in p.args]  # type: ignore[arg-type]
             return _guard(t.present, exp.In(this=t.expr, expressions=days))
-        return exp.or_(*[_compare(t, Op.EQ, v, s) for v in p.args], copy=False)
+        terms = [t] + [term(p.field, s) for _ in p.args[1:]]
+        return exp.or_(*[_compare(u, Op.EQ, v, s)
+                         for u, v in zip(terms, p.args, strict=True)], copy=False)
     return _compare(t, p.op, p.args[0], s)
 
 
@@ -109,16 +114,16 @@ def _product(n: Num, den: exp.Expr | None, factor: int, exact: bool,
     if n.literal is not None and exact:
         factor *= split_decimal(n.literal)[0]  # fold constants in Python: exact integers
     else:
-        factors.append(n.num.copy())
+        factors.append(n.num)
     if den is not None:
-        factors.append(den.copy())
+        factors.append(den)
     if not factors:
         return num(factor)
     if factor != 1:
         factors.append(num(factor))
     if len(factors) > 1 and exact and s.rules.decimal:
         # Integer products can exceed BIGINT (sum of cents * order count * 10^k).
-        factors[0] = exp.cast(factors[0], exp.DataType.build("DECIMAL(38, 0)"))
+        factors[0] = exp.cast(factors[0], decimal_type(38, 0), copy=False)
     out = factors[0]
     for f in factors[1:]:
         out = exp.Mul(this=out, expression=f)
@@ -152,7 +157,7 @@ def _days_bound(last: exp.Expr, kind: str, k: int, s: Scope) -> exp.Expr:
         certain = (kind == "ge") == (k < 0)
         return exp.true() if certain and kind != "eq" else exp.false()
     cmp = {"ge": exp.LTE, "le": exp.GTE, "eq": exp.EQ}[kind]
-    return cmp(this=last.copy(), expression=date_lit(day))
+    return cmp(this=last, expression=date_lit(day))
 
 
 def _text(t: Text, p: Predicate, s: Scope) -> exp.Expr:
@@ -188,7 +193,13 @@ def _item_set(t: ItemSet, p: Predicate, s: Scope) -> exp.Expr:
     ``NOT (id IN (...))`` stays two-valued."""
     customer = s.column("customers", "customer_id", CUSTOMERS)
     if p.op is Op.IS_NULL:
-        return exp.not_(exp.In(this=customer, query=t.source.where(not_null(t.element)).subquery()))
+        return exp.not_(exp.In(this=customer, query=_where(t.source, not_null(t.element))),
+                        copy=False)
     match = _text_match(s.rules.lower(t.element), p, s)
-    where = match if match is not None else not_null(t.element)
-    return exp.In(this=customer, query=t.source.where(where).subquery())
+    # No match expression (an empty pattern): the element went into a discarded LOWER().
+    where = match if match is not None else not_null(t.element.copy())
+    return exp.In(this=customer, query=_where(t.source, where))
+
+
+def _where(source: exp.Select, where: exp.Expr) -> exp.Subquery:
+    return source.where(where, copy=False).subquery(copy=False)

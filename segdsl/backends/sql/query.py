@@ -21,79 +21,111 @@ from segdsl.check.typed import CheckedSegment
 
 
 def _alias(e: exp.Expr, name: str) -> exp.Expr:
-    return exp.alias_(e, ident(name), copy=False)
+    """``e AS "name"``: what ``exp.alias_(e, name, quoted=True)`` builds for an expression
+    without an alias slot of its own (a column, a cast, a function, arithmetic)."""
+    assert "alias" not in e.arg_types, e
+    return exp.Alias(this=e, alias=ident(name))
+
+
+def _query(columns: list[exp.Expr], source: exp.Expr, *, joins: list[exp.Join] | None = None,
+           where: exp.Expr | None = None, group: exp.Expr | None = None,
+           order: exp.Expr | None = None,
+           ctes: list[tuple[str, exp.Select]] | None = None) -> exp.Select:
+    """``WITH ctes SELECT columns FROM source joins WHERE .. GROUP BY .. ORDER BY ..``: the
+    nodes that sqlglot's builders (``select().from_().join().where()...``) make, built directly.
+
+    The tree is built once and owned by the caller, so nothing is copied: every node passed in
+    must be placed in the tree only once (a column used twice is built twice).
+    """
+    args: dict[str, exp.Expr | list[exp.Expr]] = {"expressions": columns,
+                                                  "from_": exp.From(this=source)}
+    if joins:
+        args["joins"] = list(joins)
+    if where is not None:
+        args["where"] = exp.Where(this=where)
+    if group is not None:
+        args["group"] = exp.Group(expressions=[group])
+    if order is not None:
+        args["order"] = exp.Order(expressions=[order])
+    if ctes:
+        args["with_"] = exp.With(expressions=[exp.CTE(this=q, alias=ident(name))
+                                              for name, q in ctes])
+    return exp.Select(**args)
 
 
 def _selected(segment: CheckedSegment, s: Scope) -> exp.Select:
-    ordered_at = s.column("orders", "ordered_at", "o")
-    local_date = exp.cast(ordered_at, exp.DataType.Type.DATE)
+    def local_date() -> exp.Expr:
+        return exp.cast(s.column("orders", "ordered_at", "o"), exp.DataType.Type.DATE, copy=False)
+
     total = s.column("orders", "total", "o")
     # ROUND before the cast: a REAL 0.1 * 100 is 10.000000000000002, DECIMAL is already exact.
     # ROUND(x, 0): T-SQL requires the second argument.
     minor = exp.cast(exp.Round(this=exp.Mul(this=total, expression=num(10 ** s.money_scale)),
-                               decimals=num(0)), exp.DataType.Type.BIGINT)
-    known = exp.In(this=s.column("orders", "customer_id", "o"),
-                   query=exp.select(s.column("customers", "customer_id", "k"))
-                   .from_(s.table("customers", "k")).subquery())
+                               decimals=num(0)), exp.DataType.Type.BIGINT, copy=False)
+    known = exp.In(this=s.column("orders", "customer_id", "o"), query=exp.Subquery(
+        this=_query([s.column("customers", "customer_id", "k")], s.table("customers", "k"))))
     start, end = s.ctx.window_bounds(segment.window)
     where: list[exp.Expr] = [known]
     if start is not None:
-        where.append(exp.GTE(this=local_date.copy(), expression=date_lit(start)))
-    where.append(exp.LTE(this=local_date.copy(), expression=date_lit(end)))
-    return (exp.select(_alias(s.column("orders", "order_id", "o"), "order_id"),
-                       _alias(s.column("orders", "customer_id", "o"), "customer_id"),
-                       _alias(local_date, "local_date"), _alias(minor, "total_minor"))
-            .from_(s.table("orders", "o")).where(exp.and_(*where, copy=False)))
+        where.append(exp.GTE(this=local_date(), expression=date_lit(start)))
+    where.append(exp.LTE(this=local_date(), expression=date_lit(end)))
+    return _query([_alias(s.column("orders", "order_id", "o"), "order_id"),
+                   _alias(s.column("orders", "customer_id", "o"), "customer_id"),
+                   _alias(local_date(), "local_date"), _alias(minor, "total_minor")],
+                  s.table("orders", "o"), where=exp.and_(*where, copy=False))
 
 
 def _aggregate() -> exp.Select:
     src = SELECTED
-    return (exp.select(_alias(col("customer_id", src), "customer_id"),
-                       _alias(exp.Count(this=exp.Distinct(expressions=[col("order_id", src)])),
-                              "orders"),
-                       _alias(exp.Sum(this=col("total_minor", src)), "sum_minor"),
-                       _alias(exp.Min(this=col("local_date", src)), "first_date"),
-                       _alias(exp.Max(this=col("local_date", src)), "last_date"))
-            .from_(exp.Table(this=ident(src))).group_by(col("customer_id", src)))
+    return _query([_alias(col("customer_id", src), "customer_id"),
+                   _alias(exp.Count(this=exp.Distinct(expressions=[col("order_id", src)])),
+                          "orders"),
+                   _alias(exp.Sum(this=col("total_minor", src)), "sum_minor"),
+                   _alias(exp.Min(this=col("local_date", src)), "first_date"),
+                   _alias(exp.Max(this=col("local_date", src)), "last_date")],
+                  exp.Table(this=ident(src)), group=col("customer_id", src))
 
 
 def _store() -> exp.Select:
-    return (exp.select(_alias(exp.Sum(this=col("total_minor", SELECTED)), "sum_minor"),
-                       _alias(exp.Count(this=exp.Star()), "n"))
-            .from_(exp.Table(this=ident(SELECTED))))
+    return _query([_alias(exp.Sum(this=col("total_minor", SELECTED)), "sum_minor"),
+                   _alias(exp.Count(this=exp.Star()), "n")], exp.Table(this=ident(SELECTED)))
 
 
 def _fields(s: Scope) -> list[exp.Expr]:
-    orders, minor = col("orders", AGG), col("sum_minor", AGG)
-    zero = exp.Literal.number(0)
+    # Every column is built afresh for each place it appears: no node is shared in the tree.
+    def zero() -> exp.Expr:
+        return exp.Literal.number(0)
+
     # Shown, not compared: a rounded value is fine here (comparisons never divide).
-    aov = exp.Div(this=exp.cast(minor.copy(), exp.DataType.Type.DOUBLE),
-                  expression=exp.paren(exp.Mul(this=orders.copy(),
-                                               expression=num(10 ** s.money_scale))))
-    last = col("last_date", AGG)
-    return [_alias(exp.Coalesce(this=orders, expressions=[zero]), "orders"),
-            _alias(s.rules.money(exp.Coalesce(this=minor, expressions=[zero.copy()]),
+    aov = exp.Div(this=exp.cast(col("sum_minor", AGG), exp.DataType.Type.DOUBLE, copy=False),
+                  expression=exp.paren(exp.Mul(this=col("orders", AGG),
+                                               expression=num(10 ** s.money_scale)), copy=False))
+    return [_alias(exp.Coalesce(this=col("orders", AGG), expressions=[zero()]), "orders"),
+            _alias(s.rules.money(exp.Coalesce(this=col("sum_minor", AGG), expressions=[zero()]),
                                  s.money_scale), "amount_spent"),
             _alias(aov, "aov"),
             _alias(col("first_date", AGG), "first_order_date"),
-            _alias(last, "last_order_date"),
-            _alias(s.rules.days_between(s.ctx.as_of, last.copy()), "days_since_last_order")]
+            _alias(col("last_date", AGG), "last_order_date"),
+            _alias(s.rules.days_between(s.ctx.as_of, col("last_date", AGG)),
+                   "days_since_last_order")]
 
 
 def build(segment: CheckedSegment, s: Scope, with_fields: bool) -> exp.Select:
+    """The whole query (see :func:`_query`: no node may appear twice)."""
     where = condition(segment.condition, s)  # first: it records whether STORE is needed
-    customer_id = s.column("customers", "customer_id", CUSTOMERS)
-    select = (exp.select(_alias(customer_id, "customer_id"))
-              .from_(s.table("customers", CUSTOMERS))
-              .join(exp.Table(this=ident(AGG)), join_type="left",
-                    on=exp.EQ(this=col("customer_id", AGG), expression=customer_id.copy())))
+
+    def customer_id() -> exp.Column:
+        return s.column("customers", "customer_id", CUSTOMERS)
+
+    joins = [exp.Join(this=exp.Table(this=ident(AGG)), side="LEFT",
+                      on=exp.EQ(this=col("customer_id", AGG), expression=customer_id()))]
     if s.uses_store:
-        select = select.join(exp.Table(this=ident(STORE)), join_type="cross")
+        joins.append(exp.Join(this=exp.Table(this=ident(STORE)), kind="CROSS"))
+    columns = [_alias(customer_id(), "customer_id")]
     if with_fields:
-        select = select.select(*_fields(s))
-    select = select.where(where).order_by(s.rules.key(customer_id.copy()))
-    select = select.with_(ident(SELECTED), as_=_selected(segment, s))
-    select = select.with_(ident(AGG), as_=_aggregate())
+        columns += _fields(s)
+    ctes = [(SELECTED, _selected(segment, s)), (AGG, _aggregate())]
     if s.uses_store:
-        select = select.with_(ident(STORE), as_=_store())
-    return select
+        ctes.append((STORE, _store()))
+    return _query(columns, s.table("customers", CUSTOMERS), joins=joins, where=where,
+                  order=s.rules.key(customer_id()), ctes=ctes)
