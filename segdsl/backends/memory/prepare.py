@@ -14,7 +14,9 @@ window is a handful of linear numpy passes:
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
@@ -23,9 +25,11 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from segdsl.catalog import FieldType
-from segdsl.store.model import Store
+from segdsl.store.model import Orders, Store
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -82,33 +86,96 @@ class MemoryStore:
         return len(self.customer_ids)
 
 
+def _arrow_text(values: Sequence[str | None]) -> pa.Array | None:
+    """``values`` as an Arrow string array (None -> null), or None when Arrow cannot hold them
+    exactly (a lone surrogate has no UTF-8 form; a non-str value is not text): callers then
+    take their pure-Python path, which gives the same answer, only slower.
+
+    UTF-8 is injective and preserves code-point order, so equality, hashing and sorting of
+    the Arrow values agree with Python's on the ``str`` values.
+    """
+    try:
+        return pa.array(values, pa.string())
+    except (pa.ArrowException, UnicodeError, TypeError, ValueError):
+        return None
+
+
+def _int64(values: pa.Array | pa.ChunkedArray) -> IntArray:
+    """An Arrow integer array with nulls as -1, as int64 numpy."""
+    if values.null_count:
+        values = values.fill_null(-1)
+    return np.asarray(values.to_numpy(), dtype=np.int64)
+
+
 def factorise(values: Sequence[str | None]) -> Factor:
     """Codes of ``values`` over the vocabulary of their lowered forms.
 
-    A dict pass instead of ``np.unique``: it needs no fixed-width string array (one long
-    value would inflate every row) and lowers each *distinct* raw value once, with Python's
-    own ``str.lower`` (full Unicode, exactly what the checker used on literals).
+    The rows are dictionary-encoded by Arrow (a hash pass in C; the dictionary keeps the
+    order of first appearance), then each *distinct* raw value is lowered once with Python's
+    own ``str.lower`` (full Unicode, exactly what the checker used on literals) and the codes
+    are remapped. No fixed-width string array is built, so one long value inflates nothing.
 
     >>> f = factorise(["GB", None, "gb", "Fr"])
     >>> f.vocab, f.codes.tolist()
     (['gb', 'fr'], [0, -1, 0, 1])
     """
-    raw: dict[str | None, int] = {}
-    raw_codes = np.fromiter((raw.setdefault(v, len(raw)) for v in values), dtype=np.int64,
-                            count=len(values))
+    arrow = _arrow_text(values)
+    raw_values: Sequence[str | None]
+    if arrow is not None:
+        encoded = arrow.dictionary_encode()  # nulls stay null in the indices
+        raw_values = encoded.dictionary.to_pylist()
+        raw_codes = _int64(encoded.indices)
+    else:
+        raw: dict[str | None, int] = {}
+        raw_codes = np.fromiter((raw.setdefault(v, len(raw)) for v in values), dtype=np.int64,
+                                count=len(values))
+        raw_values = list(raw)
     lowered: dict[str, int] = {}
-    remap = np.empty(len(raw), dtype=np.int64)
-    for v, i in raw.items():
-        remap[i] = -1 if v is None else lowered.setdefault(v.lower(), len(lowered))
+    # A trailing -1 so that a missing value (code -1) maps to -1.
+    remap = np.full(len(raw_values) + 1, -1, dtype=np.int64)
+    for i, v in enumerate(raw_values):
+        if v is not None:
+            remap[i] = lowered.setdefault(v.lower(), len(lowered))
     return Factor(list(lowered), remap[raw_codes])
 
 
 def positions(keys: Sequence[str | None], universe: Sequence[str]) -> IntArray:
-    """For each key, its index in ``universe`` (whose values are unique), or -1.
+    """For each key, its index in ``universe`` (whose values should be unique; for a repeated
+    value the last index wins), or -1.
 
-    The dict is built over the smaller side: a few item rows against ten million orders
-    should not cost a ten-million-entry dict.
+    >>> positions(["b", None, "x", "a"], ["a", "b", "a"]).tolist()
+    [1, -1, -1, 2]
     """
+    arrow_keys = _arrow_text(keys)
+    arrow_universe = _arrow_text(universe) if arrow_keys is not None else None
+    if arrow_keys is not None and arrow_universe is not None:
+        # index_in hashes the universe once and looks every key up in C (a null key finds
+        # nothing). It answers the *first* index of a repeated value, so it searches the
+        # universe reversed, whose first is our last.
+        n = len(arrow_universe)
+        backwards = arrow_universe.take(pa.array(np.arange(n - 1, -1, -1, dtype=np.int64)))
+        found = _int64(_index_in(arrow_keys, backwards))
+        return np.where(found >= 0, n - 1 - found, -1)
+    return _positions_python(keys, universe)
+
+
+def _index_in(keys: pa.Array, value_set: pa.Array) -> pa.Array:
+    """``pc.index_in``, over slices of a long ``keys`` in threads (Arrow releases the GIL;
+    each slice hashes ``value_set`` again, which is small next to the lookups)."""
+    workers = min(os.cpu_count() or 1, 8)
+    if workers == 1 or len(keys) < 2**20:
+        return pc.index_in(keys, value_set=value_set)
+    step = -(-len(keys) // workers)
+    with ThreadPoolExecutor(workers) as pool:
+        parts = pool.map(lambda i: pc.index_in(keys.slice(i, step), value_set=value_set),
+                         range(0, len(keys), step))
+        return pa.concat_arrays(list(parts))
+
+
+def _positions_python(keys: Sequence[str | None], universe: Sequence[str]) -> IntArray:
+    """:func:`positions` with dicts, for values Arrow cannot hold. The dict is built over
+    the smaller side: a few item rows against ten million orders should not cost a
+    ten-million-entry dict."""
     if len(keys) <= len(universe):
         wanted: dict[str | None, int] = {}
         key_codes = np.fromiter((wanted.setdefault(k, len(wanted)) for k in keys),
@@ -124,23 +191,55 @@ def positions(keys: Sequence[str | None], universe: Sequence[str]) -> IntArray:
     return np.fromiter(map(index.get, keys, repeat(-1)), dtype=np.int64, count=len(keys))
 
 
+_NAT = np.iinfo(np.int64).min
+_MAX = np.iinfo(np.int64).max
+
+
+def _order_days(orders: Orders) -> IntArray:
+    """``orders.local_date`` as day numbers. For ``datetime64[s]`` (what the model holds)
+    this is a floor division of the raw seconds, which is what numpy's cast to days does
+    (NaT stays NaT), at a tenth of the cost."""
+    at = orders.ordered_at
+    if at.dtype != np.dtype("datetime64[s]"):
+        return orders.local_date.astype(np.int64)
+    seconds = at.view(np.int64)
+    day = seconds // 86400
+    nat = seconds == _NAT
+    if nat.any():
+        day[nat] = _NAT
+    return day
+
+
 def _sorted_orders(store: Store, customer_ids: list[str]) -> tuple[IntArray, ...]:
     """Known orders sorted by (customer, day); returns cust, day, total, and for each original
     order its position in the sorted arrays (-1 when dropped)."""
     orders = store.orders
+    n = len(customer_ids)
     cust = positions(orders.customer_id, customer_ids)
-    day = orders.local_date.astype(np.int64)
-    total = np.asarray(orders.total_minor, dtype=np.int64)
-    keep = np.flatnonzero(cust >= 0)
-    # One int64 key (customer, then day) sorts faster than a two-key lexsort; ties are
-    # orders of one customer on one day, whose relative order does not matter.
-    day_kept = day[keep]
-    low = int(day_kept.min()) if len(keep) else 0
-    width = int(day_kept.max()) - low + 1 if len(keep) else 1
-    order = keep[np.argsort(cust[keep] * width + (day_kept - low))]
+    day = _order_days(orders)
+    known = cust >= 0
+    n_known = int(np.count_nonzero(known))
+    low = int(day.min(where=known, initial=_MAX)) if n_known else 0
+    width = int(day.max(where=known, initial=_NAT)) - low + 1 if n_known else 1
+    # One int64 key: customer, then day; unknown orders get key n * width, after every known
+    # one, and are cut off after the sort. Ties are orders of one customer on one day, whose
+    # relative order does not matter; they keep their original order (a stable sort).
+    key = np.where(known, cust * width + (day - low), n * width)
+    bits = max(len(key) - 1, 0).bit_length()
+    if (n + 1) * width << bits <= 2**63:
+        # When the key leaves room, the row number rides in its low bits, and sorting the
+        # values (numpy's SIMD sort) is a few times faster than an argsort of the key.
+        packed = np.sort((key << bits) | np.arange(len(key), dtype=np.int64))[:n_known]
+        sorted_key = packed >> bits
+        order = packed & ((1 << bits) - 1)
+    else:
+        order = np.argsort(key, kind="stable")[:n_known]
+        sorted_key = key[order]
     where = np.full(len(cust), -1, dtype=np.int64)
-    where[order] = np.arange(len(order), dtype=np.int64)
-    return cust[order], day[order], total[order], where
+    where[order] = np.arange(n_known, dtype=np.int64)
+    sorted_cust = sorted_key // width
+    total = np.asarray(orders.total_minor, dtype=np.int64)
+    return sorted_cust, sorted_key - sorted_cust * width + low, total[order], where
 
 
 def _item_sets(store: Store, where: IntArray) -> dict[str, ItemFacts]:
@@ -188,9 +287,14 @@ def _collections(store: Store, item_product: Sequence[str | None],
 def prepare(store: Store) -> MemoryStore:
     """Index ``store`` for :func:`~segdsl.backends.memory.fields.compute_fields`."""
     ids = list(store.customers.customer_id)
-    perm = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
-    sorted_ids = np.empty(len(ids), dtype=object)
-    sorted_ids[:] = [ids[i] for i in perm]
+    arrow_ids = _arrow_text(ids)
+    if arrow_ids is not None:  # a stable sort by UTF-8 bytes, which is code-point order
+        perm = _int64(pc.sort_indices(arrow_ids))
+    else:
+        perm = np.array(sorted(range(len(ids)), key=ids.__getitem__), dtype=np.int64)
+    all_ids = np.empty(len(ids), dtype=object)
+    all_ids[:] = ids
+    sorted_ids = all_ids[perm]
     cust, day, total, where = _sorted_orders(store, ids)
     biggest = max(int(total.max()), -int(total.min())) if len(total) else 0
     ms = MemoryStore(store, ids, perm, sorted_ids, cust, day, total, biggest * len(total))
