@@ -28,6 +28,7 @@ from segdsl.cli.common import (
     warn,
     window_options,
 )
+from segdsl.cli.workspace import register as register_workspace_commands
 from segdsl.context import RunContext
 from segdsl.errors import SegmentError, UsageError
 from segdsl.runner import SegmentResult, open_session
@@ -307,6 +308,9 @@ def fields(fmt: str) -> None:
         click.echo(f"{f.name:<{width}}  {str(f.type):<9} {f.doc}")
     click.echo(f"{'custom.<column>':<{width}}  {'any':<9} A custom attribute: any extra column "
                "of customers (number, date or text).")
+
+
+register_workspace_commands(cli)
 
 
 def main() -> None:

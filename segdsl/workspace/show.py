@@ -1,0 +1,37 @@
+"""What ``segdsl show`` tells about one segment: its definition, state, SQL and changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from segdsl.backends.sql import to_sql
+from segdsl.errors import UsageError
+from segdsl.workspace import Workspace
+from segdsl.workspace.db import StateDb, open_engine
+from segdsl.workspace.definitions import all_definitions
+from segdsl.workspace.state import read_changes, read_history, read_states
+
+
+def describe(ws: Workspace, name: str) -> dict[str, Any]:
+    engine = open_engine(ws.url)
+    try:
+        info = engine.describe(ws.config.mapping)
+        defs = {d.name.lower(): d for d in all_definitions(ws.segments_dir, info.schema())}
+        d = defs.get(name.lower())
+        if d is None:
+            raise UsageError(f"no segment named {name!r}; see `segdsl list`")
+        db = StateDb(engine)
+        state = read_states(db).get(d.name)
+        entered, left = read_changes(db, d.name)
+        history = [{"refreshed_at": a, "count": b, "entered": c, "left": e}
+                   for a, b, c, e in read_history(db, d.name)]
+        sql = to_sql(d.segment, ws.context(), dialect=engine.dialect, mapping=ws.config.mapping,
+                     money_scale=info.money_scale, pretty=True)
+    finally:
+        engine.close()
+    return {"name": d.name, "title": d.segment.title, "kind": d.kind, "definition": d.text,
+            "hash": d.hash, "stale": bool(state and state.def_hash != d.hash),
+            "window": state.window if state else None,
+            "count": state.count if state else None,
+            "refreshed_at": state.refreshed_at.isoformat() if state else None,
+            "entered": entered, "left": left, "history": history, "sql": sql}

@@ -1,0 +1,113 @@
+"""The segment store's own tables, next to the data (every name starts with ``segdsl_``).
+
+- ``segdsl_segments``: one row per segment: name, title, kind, definition and its hash, the
+  window it was last computed over, count, refreshed-at (ISO 8601 UTC), entered/left counts.
+- ``segdsl_members``: (segment, customer_id) for every member.
+- ``segdsl_changes``: who entered or left each segment at its last refresh.
+- ``segdsl_history``: one row per segment per refresh: count, entered, left.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from segdsl.workspace.db import StateDb
+
+SEGMENTS = "segdsl_segments"
+MEMBERS = "segdsl_members"
+CHANGES = "segdsl_changes"
+HISTORY = "segdsl_history"
+
+_KEY = "VARCHAR(255)"  # MySQL indexes need a bounded length
+_DDL = {
+    SEGMENTS: f"segment {_KEY} PRIMARY KEY, title TEXT, kind VARCHAR(16), definition TEXT, "
+              "def_hash VARCHAR(64), window_desc VARCHAR(64), member_count BIGINT, "
+              "refreshed_at VARCHAR(40), entered_count BIGINT, left_count BIGINT",
+    MEMBERS: f"segment {_KEY}, customer_id {_KEY}",
+    CHANGES: f"segment {_KEY}, customer_id {_KEY}, change_kind VARCHAR(8)",
+    HISTORY: f"segment {_KEY}, refreshed_at VARCHAR(40), member_count BIGINT, "
+             "entered_count BIGINT, left_count BIGINT, def_hash VARCHAR(64)",
+}
+
+
+@dataclass(frozen=True)
+class SegmentState:
+    name: str
+    title: str
+    kind: str
+    definition: str
+    def_hash: str
+    window: str
+    count: int
+    refreshed_at: datetime
+    entered: int
+    left: int
+
+
+def ensure_tables(db: StateDb) -> None:
+    existing = db.tables()
+    for table, columns in _DDL.items():
+        if table not in existing:
+            db.execute(f"CREATE TABLE {table} ({columns})")
+            if table != SEGMENTS:
+                db.execute(f"CREATE INDEX ix_{table}_segment ON {table} (segment)")
+
+
+def read_states(db: StateDb) -> dict[str, SegmentState]:
+    if SEGMENTS not in db.tables():
+        return {}
+    rows = db.execute(f"SELECT segment, title, kind, definition, def_hash, window_desc, "
+                      f"member_count, refreshed_at, entered_count, left_count FROM {SEGMENTS}")
+    return {str(r[0]): SegmentState(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]),
+                                    str(r[5]), int(r[6]), datetime.fromisoformat(str(r[7])),
+                                    int(r[8]), int(r[9])) for r in rows}
+
+
+def read_members(db: StateDb, name: str) -> set[str]:
+    if MEMBERS not in db.tables():
+        return set()
+    return {str(r[0]) for r in
+            db.execute(f"SELECT customer_id FROM {MEMBERS} WHERE segment = ?", (name,))}
+
+
+def read_changes(db: StateDb, name: str) -> tuple[list[str], list[str]]:
+    if CHANGES not in db.tables():
+        return [], []
+    rows = db.execute(f"SELECT customer_id, change_kind FROM {CHANGES} WHERE segment = ?",
+                      (name,))
+    return (sorted(str(c) for c, k in rows if k == "entered"),
+            sorted(str(c) for c, k in rows if k == "left"))
+
+
+def read_history(db: StateDb, name: str) -> list[tuple[str, int, int, int]]:
+    if HISTORY not in db.tables():
+        return []
+    rows = db.execute(f"SELECT refreshed_at, member_count, entered_count, left_count FROM "
+                      f"{HISTORY} WHERE segment = ? ORDER BY refreshed_at", (name,))
+    return [(str(a), int(b), int(c), int(d)) for a, b, c, d in rows]
+
+
+def write_segment(db: StateDb, state: SegmentState, members: set[str], entered: set[str],
+                  left: set[str]) -> None:
+    """Replace one segment's row, members and last changes; append to its history. Runs in
+    the caller's transaction."""
+    name = state.name
+    for table in (SEGMENTS, MEMBERS, CHANGES):
+        db.execute(f"DELETE FROM {table} WHERE segment = ?", (name,))
+    stamp = state.refreshed_at.isoformat()
+    db.execute(f"INSERT INTO {SEGMENTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+               (name, state.title, state.kind, state.definition, state.def_hash, state.window,
+                state.count, stamp, state.entered, state.left))
+    db.insert(MEMBERS, ["segment", "customer_id"], [(name, c) for c in sorted(members)])
+    db.insert(CHANGES, ["segment", "customer_id", "change_kind"],
+              [(name, c, "entered") for c in sorted(entered)]
+              + [(name, c, "left") for c in sorted(left)])
+    db.execute(f"INSERT INTO {HISTORY} VALUES (?, ?, ?, ?, ?, ?)",
+               (name, stamp, state.count, state.entered, state.left, state.def_hash))
+
+
+def forget_segment(db: StateDb, name: str) -> None:
+    """A segment whose definition is gone: its state goes, its history stays."""
+    for table in (SEGMENTS, MEMBERS, CHANGES):
+        db.execute(f"DELETE FROM {table} WHERE segment = ?", (name,))

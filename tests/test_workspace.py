@@ -1,0 +1,213 @@
+"""The segment store: init, list, refresh rules, show, export, demo (DuckDB, in process)."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from segdsl.cli.main import cli
+from segdsl.engines import connect
+from segdsl.store.reader import read_folder
+from segdsl.workspace import open_workspace
+from segdsl.workspace.definitions import system_definitions
+from segdsl.workspace.export import neutralise
+from segdsl.workspace.refresh import refresh
+
+SYSTEM_NAMES = {"champions", "loyal_customers", "potential_loyalists", "new_customers",
+                "at_risk", "cant_lose_them", "hibernating", "lost"}
+
+
+def run(*args: str, ok: int = 0) -> str:
+    result = CliRunner().invoke(cli, list(args))
+    assert result.exit_code == ok, (result.output, result.exception)
+    assert "Traceback" not in result.output
+    return result.output
+
+
+@pytest.fixture(scope="module")
+def example_ws(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("ws") / "example"
+    run("init", str(root), "--example")
+    return root
+
+
+def test_init_writes_config_and_folder(tmp_path: Path) -> None:
+    run("init", str(tmp_path / "w"))
+    ws = open_workspace(tmp_path / "w")
+    assert ws.segments_dir.is_dir()
+    assert ws.url == f"duckdb:///{(tmp_path / 'w' / 'segdsl.duckdb').resolve()}"
+    assert ws.interval == timedelta(hours=12) and ws.config.as_of is None
+    out = run("init", str(tmp_path / "w"), ok=2)  # never over an existing workspace
+    assert "already" in out
+
+
+def test_system_definitions_have_the_expected_names() -> None:
+    assert {d.name for d in system_definitions()} == SYSTEM_NAMES
+
+
+def test_example_refresh_list_show(example_ws: Path) -> None:
+    ws = open_workspace(example_ws)
+    assert str(ws.config.as_of) == "2011-12-09"
+    before = json.loads(run("list", "-w", str(example_ws), "--format", "json"))["segments"]
+    assert {r["name"] for r in before} == SYSTEM_NAMES and all(r["count"] is None
+                                                               for r in before)
+    report = json.loads(run("refresh", "-w", str(example_ws), "--format", "json"))
+    names = {r["name"] for r in report["refreshed"]}
+    assert names >= SYSTEM_NAMES and report["queries"] == 1  # one shared window: one query
+    rows = json.loads(run("list", "-w", str(example_ws), "--format", "json"))["segments"]
+    assert all(r["count"] is not None for r in rows)
+    assert "champions" in run("list", "-w", str(example_ws))
+    shown = json.loads(run("show", "champions", "-w", str(example_ws), "--format", "json"))
+    assert shown["kind"] == "SYSTEM" and "SELECT" in shown["sql"]
+    assert shown["count"] == next(r["count"] for r in rows if r["name"] == "champions")
+    assert len(shown["history"]) == 1
+    assert "window" in run("show", "champions", "-w", str(example_ws))
+    assert "no segment" in run("show", "nope", "-w", str(example_ws), ok=2)
+
+
+def _custom_ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    run("init", str(root), "--example")
+    (root / "segments" / "examples.seg").unlink()
+    (root / "segments" / "mine.seg").write_text(
+        'segment frequent "Frequent"\n  where orders >= 5\n', encoding="utf-8")
+    return root
+
+
+def test_refresh_rules(tmp_path: Path) -> None:
+    root = _custom_ws(tmp_path)
+    ws = open_workspace(root)
+    t0 = datetime(2030, 1, 1, tzinfo=UTC)
+    first = refresh(ws, now=t0)
+    assert {r.name for r in first.refreshed} == SYSTEM_NAMES | {"frequent"}  # all new
+    # Within the interval nothing is due; past it only the SYSTEM ones.
+    assert refresh(ws, now=t0 + timedelta(hours=11)).refreshed == []
+    later = refresh(ws, now=t0 + timedelta(hours=12))
+    assert {r.name for r in later.refreshed} == SYSTEM_NAMES
+    # A CUSTOM segment: when named, or with --all.
+    named = refresh(ws, ["FREQUENT"], now=t0 + timedelta(hours=13))
+    assert [r.name for r in named.refreshed] == ["frequent"]
+    assert named.refreshed[0].entered == [] and named.refreshed[0].left == []
+    assert {r.name for r in refresh(ws, all_=True, now=t0 + timedelta(hours=13)).refreshed} \
+        == SYSTEM_NAMES | {"frequent"}
+    # A changed definition is refreshed without being asked, and reports who left.
+    (root / "segments" / "mine.seg").write_text(
+        'segment frequent "Frequent"\n  where orders >= 20\n', encoding="utf-8")
+    changed = refresh(ws, now=t0 + timedelta(hours=14))
+    [r] = changed.refreshed
+    assert r.reason == "definition changed" and r.count < (r.previous or 0)
+    assert len(r.left) == r.previous - r.count and r.entered == []
+    out = json.loads(run("show", "frequent", "-w", str(root), "--format", "json"))
+    assert len(out["left"]) == len(r.left) and len(out["history"]) == 4
+    # A removed definition: its state goes.
+    (root / "segments" / "mine.seg").unlink()
+    assert refresh(ws, now=t0 + timedelta(hours=14)).removed == ["frequent"]
+
+
+def test_refresh_refuses_unknown_names_and_bad_files(tmp_path: Path) -> None:
+    root = _custom_ws(tmp_path)
+    assert "no segment named" in run("refresh", "nope", "-w", str(root), ok=2)
+    (root / "segments" / "bad.seg").write_text('segment x "X"\n  where ordrs > 1\n')
+    assert "ordrs" in run("refresh", "-w", str(root), ok=2)
+
+
+def test_refresh_text_output_names_who_entered(tmp_path: Path) -> None:
+    root = _custom_ws(tmp_path)
+    run("refresh", "-w", str(root))
+    (root / "segments" / "mine.seg").write_text(
+        'segment frequent "Frequent"\n  where orders >= 4\n', encoding="utf-8")
+    out = run("refresh", "-w", str(root))
+    assert "frequent (CUSTOM, definition changed)" in out and "entered: " in out
+
+
+STORE_CUSTOMERS = """customer_id,name,email,phone,country
+c1,=HYPERLINK("http://x"),@evil,+44 20 7946 0958,GB
+c2,Zoë Ünïcode 東京,zoe@example.com,-1 555 0100,FR
+c3,-42,+cmd|' /C calc'!A0,020 7946 0958,GB
+"""
+STORE_ORDERS = """order_id,customer_id,ordered_at,total
+o1,c1,2024-01-02 10:00:00,0.10
+o2,c1,2024-01-03 10:00:00,0.20
+o3,c2,2024-01-04 10:00:00,-12.50
+o4,c3,2024-01-05 10:00:00,7.00
+"""
+
+
+@pytest.fixture
+def export_ws(tmp_path: Path) -> Path:
+    data = tmp_path / "data"
+    data.mkdir()
+    (data / "customers.csv").write_text(STORE_CUSTOMERS, encoding="utf-8")
+    (data / "orders.csv").write_text(STORE_ORDERS, encoding="utf-8")
+    root = tmp_path / "ws"
+    run("init", str(root))
+    toml = root / "segdsl.toml"
+    toml.write_text(toml.read_text() + 'as_of = "2024-02-01"\n'.replace("# ", ""))
+    ws = open_workspace(root)
+    with connect(ws.url) as engine:
+        engine.load(read_folder(data))
+    (root / "segments" / "all.seg").write_text('segment buyers "Buyers"\n  where orders >= 1\n')
+    run("refresh", "-w", str(root))
+    return root
+
+
+def test_export_csv_neutralises_formulas_keeps_numbers_and_phones(export_ws: Path) -> None:
+    out = export_ws / "buyers.csv"
+    run("export", "buyers", "-o", str(out), "-w", str(export_ws))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert list(rows[0]) == ["name", "email", "phone", "store_aov", "customer_aov", "orders",
+                             "amount_spent", "last_order_date", "product_type"]
+    c1, c2, c3 = rows
+    assert c1["name"] == "'=HYPERLINK(\"http://x\")" and c1["email"] == "'@evil"
+    assert c1["phone"] == "+44 20 7946 0958"  # phone-shaped: left as stored
+    assert c1["amount_spent"] == "0.30" and c1["customer_aov"] == "0.15"  # exact money
+    assert c2["name"] == "Zoë Ünïcode 東京" and c2["phone"] == "-1 555 0100"
+    assert c2["amount_spent"] == "-12.50" and c2["customer_aov"] == "-12.50"  # stays a number
+    assert c3["name"] == "-42" and c3["email"].startswith("'+cmd")
+    assert c3["phone"] == "020 7946 0958" and c3["last_order_date"] == "2024-01-05"
+    assert c1["store_aov"] == "-1.30"  # (0.10 + 0.20 - 12.50 + 7.00) / 4 = -1.30
+
+
+def test_export_jsonl_same_records(export_ws: Path) -> None:
+    out = export_ws / "buyers.jsonl"
+    run("export", "buyers", "-o", str(out), "-w", str(export_ws))
+    records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
+    assert len(records) == 3
+    assert records[0]["name"] == '=HYPERLINK("http://x")'  # no spreadsheet escaping in JSON
+    assert records[0]["amount_spent"] == "0.30" and records[0]["orders"] == 2
+    assert records[1]["name"] == "Zoë Ünïcode 東京"
+
+
+def test_export_refuses_unrefreshed(export_ws: Path) -> None:
+    out = run("export", "nope", "-o", str(export_ws / "x.csv"), "-w", str(export_ws), ok=2)
+    assert "segdsl refresh" in out
+
+
+def test_neutralise_rules() -> None:
+    assert neutralise("\tx") == "'\tx" and neutralise("\rx") == "'\rx"
+    assert neutralise("-1.5") == "-1.5" and neutralise("+3") == "+3"
+    assert neutralise("-1+2") == "'-1+2"
+    assert neutralise("+44 (0) 20 7946-0958", "phone") == "+44 (0) 20 7946-0958"
+    assert neutralise("+44 =1", "phone") == "'+44 =1"
+
+
+def test_demo(tmp_path: Path) -> None:
+    out = run("demo", str(tmp_path / "d"))
+    assert "exported" in out and "champions" in out
+    exported = list((tmp_path / "d" / "exports").glob("*.csv"))
+    assert len(exported) == 1 and exported[0].read_text(encoding="utf-8").startswith("name,")
+
+
+def test_help_everywhere() -> None:
+    for command in ("init", "list", "refresh", "show", "export", "demo"):
+        assert "Usage" in run(command, "--help")
+
+
+def test_no_workspace_is_a_usage_error(tmp_path: Path) -> None:
+    assert "segdsl init" in run("list", "-w", str(tmp_path), ok=2)
