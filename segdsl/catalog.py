@@ -52,7 +52,7 @@ class Kind(enum.StrEnum):
     DAYS_SINCE_LAST_ORDER = "days_since_last_order"
     ITEM_SET = "item_set"  # the set of a product attribute over the items of selected orders
     CUSTOM = "custom"  # a custom attribute: any extra column of `customers`
-    RFM_SCORE = "rfm_score"  # reserved for the RFM issue
+    RFM_SCORE = "rfm_score"  # a quintile-like rank among the customers who ordered
 
 
 CORE_TABLES = ("customers", "orders")
@@ -111,15 +111,20 @@ _ENTRIES = [
        column="email"),
     _f("phone", FieldType.TEXT, Kind.CUSTOMER_TEXT, "The customer's phone number, as text.",
        column="phone"),
+    # RFM scores rank the customers who ordered in the window against each other (see
+    # docs/rfm.md); `column` names the value ranked.
     _f("recency_score", FieldType.NUMBER, Kind.RFM_SCORE,
-       "RFM recency score, 1 to 5 (5 = ordered most recently).", column="recency",
-       available=False),
+       "RFM recency score, 1 to 5, among the customers with an order in the window: "
+       "1 + floor(5 * w / n), w = how many of the n ordered longer ago (5 = most recent; "
+       "missing when no order).", column="recency"),
     _f("frequency_score", FieldType.NUMBER, Kind.RFM_SCORE,
-       "RFM frequency score, 1 to 5 (5 = orders most often).", column="frequency",
-       available=False),
+       "RFM frequency score, 1 to 5, among the customers with an order in the window: "
+       "1 + floor(5 * w / n), w = how many of the n placed fewer orders (5 = most orders; "
+       "missing when no order).", column="frequency"),
     _f("monetary_score", FieldType.NUMBER, Kind.RFM_SCORE,
-       "RFM monetary score, 1 to 5 (5 = spends the most).", column="monetary",
-       available=False),
+       "RFM monetary score, 1 to 5, among the customers with an order in the window: "
+       "1 + floor(5 * w / n), w = how many of the n spent less (5 = spent the most; "
+       "missing when no order).", column="monetary"),
 ]
 
 FIELDS: Mapping[str, Field] = {f.name: f for f in _ENTRIES}

@@ -50,6 +50,9 @@ TOTALS = ["0", "0.10", "0.20", "10", "11", "10.33", "31", "50", "99.99"]
 DECIMALS = ["0", "1", "2", "2.5", "3", "0.3", "10.33", "31", "50", "-1"]
 DAY_OFFSETS = range(-70, 3)  # 1 and 2 are after the as-of day: such orders never count
 RELATIVE = ["today", "yesterday", "-1d", "-10d", "-30d", "-2w", "-1m", "-2m", "-1y", "-30D"]
+# RFM scores are 1..5; 0, 6 and halves probe the edges and the exact comparison.
+SCORES = ["1", "2", "3", "4", "5", "0", "6", "2.5", "4.5"]
+RFM_FIELDS = ["recency_score", "frequency_score", "monetary_score"]
 CUSTOM_NUMBERS = [Decimal(d) for d in DECIMALS] + [Decimal("0.57"), Decimal("1e3")]
 
 maybe_text = st.sampled_from([None, *TEXTS])
@@ -137,8 +140,9 @@ _ORDERED = {
     "aov": st.sampled_from(TOTALS + ["10.333", "0.15"]),
     "store_aov": st.sampled_from(TOTALS),
     "first_order_date": _dates, "last_order_date": _dates, "custom.day": _dates,
+    **{f: st.sampled_from(SCORES) for f in RFM_FIELDS},
 }
-SAME_TYPE = [["orders", "days_since_last_order", "custom.num"],
+SAME_TYPE = [["orders", "days_since_last_order", "custom.num", *RFM_FIELDS],
              ["amount_spent", "aov", "store_aov"],
              ["first_order_date", "last_order_date", "custom.day"],
              ["name", "email", "phone", "country", "custom.tier"]]
@@ -286,7 +290,7 @@ def _more_decimals(draw: st.DrawFn, literal: str) -> str:
 
 _DATE_FIELDS = ["first_order_date", "last_order_date", "custom.day"]
 _MONEY_FIELDS = ["amount_spent", "aov", "store_aov"]
-_NUMBER_FIELDS = ["orders", "days_since_last_order", "custom.num"]
+_NUMBER_FIELDS = ["orders", "days_since_last_order", "custom.num", *RFM_FIELDS]
 
 
 def _ordered_value(draw: st.DrawFn, pools: Pools, f: str) -> str:
@@ -298,7 +302,7 @@ def _ordered_value(draw: st.DrawFn, pools: Pools, f: str) -> str:
     if f in _MONEY_FIELDS:
         return _more_decimals(draw, _pick(draw, pools.money, TOTALS + ["10.333", "0.3"]))
     found = {"orders": pools.counts, "days_since_last_order": pools.gaps,
-             "custom.num": pools.nums}[f]
+             "custom.num": pools.nums, **{r: SCORES[:5] for r in RFM_FIELDS}}[f]
     return _more_decimals(draw, _pick(draw, found, DECIMALS))
 
 

@@ -347,8 +347,6 @@ def test_unknown_customer_for_matches(shop: Store) -> None:
 
 def test_every_kind_has_both_implementations() -> None:
     for kind in Kind:
-        if kind is Kind.RFM_SCORE:
-            continue
         assert kind in BATCH_KINDS, kind
         assert kind in SCALAR_KINDS, kind
     assert set(BATCH_KINDS) == set(SCALAR_KINDS)

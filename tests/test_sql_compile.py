@@ -52,6 +52,9 @@ CONDITIONS = [
     "custom.score = 0.57", "custom.score < orders", "custom.score between 1 and orders",
     "custom.joined < 2024-01-01", "custom.joined is null", "custom.joined < first_order_date",
     "custom.tier = name",
+    "recency_score >= 4", "frequency_score between 2 and 3", "monetary_score in (1, 5)",
+    "monetary_score != 3", "recency_score is null", "frequency_score > orders",
+    "monetary_score < 2.5",
 ]
 
 
@@ -61,8 +64,8 @@ def segment(text: str) -> CheckedSegment:
     return result.segments[0]
 
 
-def test_every_kind_but_rfm_is_implemented() -> None:
-    assert set(KINDS) == set(Kind) - {Kind.RFM_SCORE}
+def test_every_kind_is_implemented() -> None:
+    assert set(KINDS) == set(Kind)
 
 
 @pytest.mark.parametrize("dialect", DIALECTS)
@@ -89,6 +92,13 @@ def test_returns_a_select_ordered_by_customer() -> None:
     assert [s.alias_or_name for s in with_fields.expressions] == [
         "customer_id", "orders", "amount_spent", "aov", "first_order_date", "last_order_date",
         "days_since_last_order"]
+
+
+def test_rfm_ctes_only_when_a_score_is_read() -> None:
+    assert "segdsl_rfm" not in to_sql(segment("orders > 1"), CTX)
+    sql = to_sql(segment("recency_score > 3"), CTX)
+    assert "segdsl_rank" in sql and "segdsl_rfm" in sql and "RANK() OVER" in sql
+    assert "/" not in sql  # the score's floor is taken by comparisons, never by dividing
 
 
 def test_store_cte_only_when_store_aov_is_read() -> None:

@@ -104,7 +104,7 @@ class _Checker:
                 return None
             if not found.available:
                 self.error("E203", f"`{found.name}` is not available in this version of segdsl",
-                           name.span, hint="RFM scores come with the segment store release")
+                           name.span, hint="the name is reserved for a later version")
                 return None
             return self._needs_tables(found, name.span)
         if name.namespace.lower() != "custom":

@@ -142,6 +142,26 @@ def _item_set(cf: CustomerFields, f: Field) -> Column:
     return TextSets(keys // width, keys % width, facts.vocab)
 
 
+def _rfm_values(cf: CustomerFields, f: Field) -> Ints:
+    """The value the score ranks, higher = better, for every customer (meaningful where
+    ``cf.has``): the last order day, the order count, or the amount spent in minor units."""
+    return {"recency": cf.last, "frequency": cf.count, "monetary": cf.spent}[str(f.column)]
+
+
+def _rfm_score(cf: CustomerFields, f: Field) -> Column:
+    values = _rfm_values(cf, f)
+    assert not isinstance(values, int)
+    ranked = values[cf.has]
+    n = len(ranked)
+    score = np.zeros(cf.n, dtype=np.int64)
+    if n:
+        # side="left" finds how many ranked values are strictly smaller (ties share it); an
+        # object array of Python ints (very large sums) sorts and searches exactly too.
+        worse = np.searchsorted(np.sort(ranked), ranked, side="left").astype(np.int64)
+        score[cf.has] = 1 + (5 * worse) // n  # integer floor: exact
+    return Exact(score, 1, cf.has)
+
+
 def custom_column(store: Store, f: Field) -> str:
     """The column of custom field ``f``, refused when the store has no such column of that
     type (a segment checked without a store may name one)."""
@@ -166,7 +186,7 @@ def _custom(cf: CustomerFields, f: Field) -> Column:
     return Texts(factor.codes, factor.vocab)
 
 
-# One entry per Kind: the RFM scores (Kind.RFM_SCORE) arrive as one more entry.
+# One entry per Kind.
 BATCH_KINDS: dict[Kind, Callable[[CustomerFields, Field], Column]] = {
     Kind.CUSTOMER_TEXT: _customer_text,
     Kind.ORDER_COUNT: _order_count,
@@ -178,6 +198,7 @@ BATCH_KINDS: dict[Kind, Callable[[CustomerFields, Field], Column]] = {
     Kind.DAYS_SINCE_LAST_ORDER: _days_since_last_order,
     Kind.ITEM_SET: _item_set,
     Kind.CUSTOM: _custom,
+    Kind.RFM_SCORE: _rfm_score,
 }
 
 

@@ -1,8 +1,9 @@
 """One customer at a time, in plain Python: the reference the vectorised path is tested against.
 
 Nothing here shares code with the numpy path except the catalog and the typed AST: the
-customer's fields are computed from their own orders with Python ints, Fractions and dates,
-and the condition is walked directly. Money is ``Fraction`` (exact), numbers are ``int`` (or
+customer's fields are computed from their own orders with Python ints, Fractions and dates
+(the RFM scores by counting, in a plain loop, the other customers who rank worse), and the
+condition is walked directly. Money is ``Fraction`` (exact), numbers are ``int`` (or
 ``float`` for custom number attributes, as in SQL engines), dates are ``date``, text is
 ``str`` and text sets are ``set[str]``; missing is ``None``.
 """
@@ -43,7 +44,8 @@ _CMP: dict[Op, Callable[[Any, Any], bool]] = {
 
 @dataclass
 class OneCustomer:
-    """A customer's row and selected orders (order id, local date, total in minor units)."""
+    """A customer's row and selected orders (order id, local date, total in minor units),
+    with every known customer's selected orders grouped by customer (for the RFM ranks)."""
 
     store: Store
     row: int
@@ -52,6 +54,7 @@ class OneCustomer:
     store_sum: int
     store_count: int
     cache: dict[Field, Scalar] = field(default_factory=dict)
+    others: dict[str, list[tuple[date, int]]]  # customer id -> (local date, total) per order
 
     @classmethod
     def load(cls, store: Store, customer_id: str, bounds: tuple[date | None, date],
@@ -65,6 +68,7 @@ class OneCustomer:
         mine: list[tuple[str, date, int]] = []
         store_sum = store_count = 0
         o = store.orders
+        others: dict[str, list[tuple[date, int]]] = {}
         for oid, cid, stamp, total in zip(o.order_id, o.customer_id, o.local_date.tolist(),
                                           o.total_minor.tolist(), strict=True):
             if cid is None or cid not in known or stamp > end or \
@@ -72,9 +76,10 @@ class OneCustomer:
                 continue
             store_sum += total
             store_count += 1
+            others.setdefault(cid, []).append((stamp, total))
             if cid == customer_id:
                 mine.append((oid, stamp, total))
-        return cls(store, row, as_of, mine, store_sum, store_count)
+        return cls(store, row, as_of, mine, store_sum, store_count, others)
 
     def value(self, f: Field) -> Scalar:
         if f not in self.cache:
@@ -148,6 +153,25 @@ def _item_set(c: OneCustomer, f: Field) -> Scalar:
 
 
 def _custom(c: OneCustomer, f: Field) -> Scalar:
+def _rfm_value(column: str, orders: list[tuple[date, int]]) -> int:
+    """What a score ranks, higher = better: last order day, order count, amount spent."""
+    if column == "recency":
+        return max(d for d, _ in orders).toordinal()
+    if column == "frequency":
+        return len(orders)
+    return sum(t for _, t in orders)
+
+
+def _rfm_score(c: OneCustomer, f: Field) -> Scalar:
+    if not c.orders:
+        return None
+    column = str(f.column)
+    values = [_rfm_value(column, orders) for orders in c.others.values()]
+    mine = _rfm_value(column, [(d, t) for _, d, t in c.orders])
+    worse = sum(1 for v in values if v < mine)
+    return 1 + 5 * worse // len(values)
+
+
     column = c.store.customers.custom.get(str(f.column))
     if column is None or column.type is not f.type:
         raise UsageError(f"custom attribute `{f.column}` is not {f.type} in this store")
@@ -170,6 +194,7 @@ SCALAR_KINDS: dict[Kind, Callable[[OneCustomer, Field], Scalar]] = {
     Kind.ITEM_SET: _item_set,
     Kind.CUSTOM: _custom,
 }
+    Kind.RFM_SCORE: _rfm_score,
 
 
 def _arg(c: OneCustomer, ctx: RunContext, v: Value, like: Scalar) -> Scalar:

@@ -18,7 +18,7 @@ from decimal import Decimal
 
 from sqlglot import exp
 
-from segdsl.backends.sql.scope import AGG, CUSTOMERS, SELECTED, STORE, Scope, col
+from segdsl.backends.sql.scope import AGG, CUSTOMERS, RFM, SELECTED, STORE, Scope, col
 from segdsl.catalog import Field, FieldType, Kind
 
 
@@ -136,6 +136,13 @@ def item_set(f: Field, s: Scope) -> Term:
     return ItemSet(source, s.column(f.table, f.column, "p"))
 
 
+def rfm_score(f: Field, s: Scope) -> Term:
+    # A row of RFM (LEFT JOINed) exists exactly for the customers with an order in the window.
+    assert f.column is not None
+    s.uses_rfm = True
+    return Num(col(f.column, RFM), present=not_null(col(f.column, RFM)))
+
+
 KINDS: dict[Kind, Callable[[Field, Scope], Term]] = {
     Kind.CUSTOMER_TEXT: customer_text,
     Kind.ORDER_COUNT: order_count,
@@ -147,7 +154,7 @@ KINDS: dict[Kind, Callable[[Field, Scope], Term]] = {
     Kind.DAYS_SINCE_LAST_ORDER: days_since_last_order,
     Kind.ITEM_SET: item_set,
     Kind.CUSTOM: custom,
-    # Kind.RFM_SCORE: add its function here when the RFM fields become available.
+    Kind.RFM_SCORE: rfm_score,
 }
 
 

@@ -5,6 +5,7 @@
     WITH segdsl_orders AS (orders of known customers in the window, local date, minor units),
          segdsl_agg    AS (per customer: orders, sum_minor, first_date, last_date),
          segdsl_store  AS (sum_minor, n over all selected orders; only when store_aov is read)
+         segdsl_rank, segdsl_rfm AS (the RFM scores; only when a score is read, see rfm.py)
     SELECT c.customer_id FROM customers AS c LEFT JOIN segdsl_agg ... WHERE <condition>
 
 Items are never joined into the aggregate, so an order with several items counts once.
@@ -14,9 +15,10 @@ from __future__ import annotations
 
 from sqlglot import exp
 
+from segdsl.backends.sql import rfm
 from segdsl.backends.sql.dialects import date_lit, num
 from segdsl.backends.sql.predicates import condition
-from segdsl.backends.sql.scope import AGG, CUSTOMERS, SELECTED, STORE, Scope, col, ident
+from segdsl.backends.sql.scope import AGG, CUSTOMERS, RFM, SELECTED, STORE, Scope, col, ident
 from segdsl.check.typed import CheckedSegment
 
 
@@ -112,7 +114,7 @@ def _fields(s: Scope) -> list[exp.Expr]:
 
 def build(segment: CheckedSegment, s: Scope, with_fields: bool) -> exp.Select:
     """The whole query (see :func:`_query`: no node may appear twice)."""
-    where = condition(segment.condition, s)  # first: it records whether STORE is needed
+    where = condition(segment.condition, s)  # first: it records whether STORE/RFM are needed
 
     def customer_id() -> exp.Column:
         return s.column("customers", "customer_id", CUSTOMERS)
@@ -121,11 +123,16 @@ def build(segment: CheckedSegment, s: Scope, with_fields: bool) -> exp.Select:
                       on=exp.EQ(this=col("customer_id", AGG), expression=customer_id()))]
     if s.uses_store:
         joins.append(exp.Join(this=exp.Table(this=ident(STORE)), kind="CROSS"))
+    if s.uses_rfm:
+        joins.append(exp.Join(this=exp.Table(this=ident(RFM)), side="LEFT",
+                              on=exp.EQ(this=col("customer_id", RFM), expression=customer_id())))
     columns = [_alias(customer_id(), "customer_id")]
     if with_fields:
         columns += _fields(s)
     ctes = [(SELECTED, _selected(segment, s)), (AGG, _aggregate())]
     if s.uses_store:
         ctes.append((STORE, _store()))
+    if s.uses_rfm:
+        ctes += rfm.ctes()
     return _query(columns, s.table("customers", CUSTOMERS), joins=joins, where=where,
                   order=s.rules.key(customer_id()), ctes=ctes)

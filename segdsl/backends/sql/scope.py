@@ -14,6 +14,8 @@ from segdsl.store.mapping import TableMapping
 SELECTED = "segdsl_orders"  # selected orders: known customers, in the window
 AGG = "segdsl_agg"  # one row per customer with at least one selected order
 STORE = "segdsl_store"  # one row: the store-wide totals of the selected orders
+RANKS = "segdsl_rank"  # per customer in AGG: how many rank worse on R, F and M; and n
+RFM = "segdsl_rfm"  # per customer in AGG: the recency, frequency and monetary scores
 CUSTOMERS = "c"
 
 
@@ -35,6 +37,7 @@ class Scope:
     money_scale: int
     uses_store: bool = field(default=False)  # set when store_aov is read: adds the STORE CTE
 
+    uses_rfm: bool = field(default=False)  # set when a score is read: adds RANKS and RFM
     def table(self, canonical: str, alias: str | None = None) -> exp.Table:
         """A canonical table by its mapped name, schema-qualified when the mapping says so."""
         db = ident(self.mapping.schema) if self.mapping.schema else None
