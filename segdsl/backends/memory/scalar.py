@@ -53,8 +53,8 @@ class OneCustomer:
     orders: list[tuple[str, date, int]]
     store_sum: int
     store_count: int
-    cache: dict[Field, Scalar] = field(default_factory=dict)
     others: dict[str, list[tuple[date, int]]]  # customer id -> (local date, total) per order
+    cache: dict[Field, Scalar] = field(default_factory=dict)
 
     @classmethod
     def load(cls, store: Store, customer_id: str, bounds: tuple[date | None, date],
@@ -67,8 +67,8 @@ class OneCustomer:
         start, end = bounds
         mine: list[tuple[str, date, int]] = []
         store_sum = store_count = 0
-        o = store.orders
         others: dict[str, list[tuple[date, int]]] = {}
+        o = store.orders
         for oid, cid, stamp, total in zip(o.order_id, o.customer_id, o.local_date.tolist(),
                                           o.total_minor.tolist(), strict=True):
             if cid is None or cid not in known or stamp > end or \
@@ -152,7 +152,6 @@ def _item_set(c: OneCustomer, f: Field) -> Scalar:
                      if p in bought and name is not None)
 
 
-def _custom(c: OneCustomer, f: Field) -> Scalar:
 def _rfm_value(column: str, orders: list[tuple[date, int]]) -> int:
     """What a score ranks, higher = better: last order day, order count, amount spent."""
     if column == "recency":
@@ -172,6 +171,7 @@ def _rfm_score(c: OneCustomer, f: Field) -> Scalar:
     return 1 + 5 * worse // len(values)
 
 
+def _custom(c: OneCustomer, f: Field) -> Scalar:
     column = c.store.customers.custom.get(str(f.column))
     if column is None or column.type is not f.type:
         raise UsageError(f"custom attribute `{f.column}` is not {f.type} in this store")
@@ -193,8 +193,8 @@ SCALAR_KINDS: dict[Kind, Callable[[OneCustomer, Field], Scalar]] = {
     Kind.DAYS_SINCE_LAST_ORDER: _days_since_last_order,
     Kind.ITEM_SET: _item_set,
     Kind.CUSTOM: _custom,
-}
     Kind.RFM_SCORE: _rfm_score,
+}
 
 
 def _arg(c: OneCustomer, ctx: RunContext, v: Value, like: Scalar) -> Scalar:

@@ -36,8 +36,8 @@ class Scope:
     ctx: RunContext
     money_scale: int
     uses_store: bool = field(default=False)  # set when store_aov is read: adds the STORE CTE
-
     uses_rfm: bool = field(default=False)  # set when a score is read: adds RANKS and RFM
+
     def table(self, canonical: str, alias: str | None = None) -> exp.Table:
         """A canonical table by its mapped name, schema-qualified when the mapping says so."""
         db = ident(self.mapping.schema) if self.mapping.schema else None
