@@ -140,7 +140,7 @@ class SegmentError(InputError):
 
 
 class DataError(InputError):
-    """Store data that cannot be read: names the file (or table), row and value."""
+    """Store data that cannot be read: names the file (or table), the line and the value."""
 
     def __init__(self, message: str, *, where: str | None = None, row: int | None = None,
                  value: str | None = None):
@@ -151,7 +151,9 @@ class DataError(InputError):
         if where:
             parts.append(where)
         if row is not None:
-            parts.append(f"row {row}")
+            # CSV files are read by line (what an editor shows); Parquet files by row.
+            unit = "row" if where and where.endswith(".parquet") else "line"
+            parts.append(f"{unit} {row}")
         prefix = ", ".join(parts)
         text = f"{prefix}: {message}" if prefix else message
         if value is not None:

@@ -134,10 +134,13 @@ def test_import_the_raw_example_then_run_it(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("orders,message", [
-    ("1,a,2024-01-01,10\n1,b,2024-01-02,5\n", "orders.csv, row 3: order `1` appears twice"),
-    ("1,a,2024-01-01,ten\n", "orders.csv, row 2: `total` is not a number (value: 'ten')"),
-    ("1,a,2024-02-30,1\n", "orders.csv, row 2: `ordered_at` is not a date"),
-    ("1,a,,1\n", "orders.csv, row 2: `ordered_at` is empty"),
+    ("1,a,2024-01-01,10\n1,b,2024-01-02,5\n",
+     "orders.csv, line 3: order `1` appears twice (first on line 2)"),
+    ("1,a,2024-01-01,ten\n",
+     "orders.csv, line 2: `total` is not a plain decimal number (such as 12.50 or -3) "
+     "(value: 'ten')"),
+    ("1,a,2024-02-30,1\n", "orders.csv, line 2: `ordered_at` is not a date"),
+    ("1,a,,1\n", "orders.csv, line 2: `ordered_at` is empty"),
 ])
 def test_unreadable_data_is_refused_with_file_row_and_value(tmp_path: Path, orders: str,
                                                             message: str) -> None:
@@ -192,3 +195,23 @@ def test_the_installed_command_never_prints_a_traceback(args: list[str], code: i
     assert proc.returncode == code, proc.stderr
     assert "Traceback" not in proc.stdout + proc.stderr
     assert proc.stderr.strip()
+
+
+@pytest.mark.parametrize("customers,message", [
+    ('customer_id,name\n1,Ann\n2,"Bob\n3,Cy\n',
+     "customers.csv, line 3: a quoted cell is never closed"),
+    ("customer_id,tier,tier\n1,a,b\n", "customers.csv, line 1: column `tier` appears twice"),
+])
+def test_malformed_csv_is_refused_not_swallowed(tmp_path: Path, customers: str,
+                                                message: str) -> None:
+    store = write_store(tmp_path / "s", "", customers=customers)
+    result = invoke("run", "--data", str(store), "--expr", "orders >= 0")
+    assert result.exit_code == 2
+    assert message in result.stderr
+
+
+@pytest.mark.parametrize("total", ["1e3", "1,000.50", "12,50", ".5"])
+def test_totals_must_be_plain_decimals(tmp_path: Path, total: str) -> None:
+    store = write_store(tmp_path / "s", f'1,a,2024-01-01,"{total}"\n')
+    result = invoke("run", "--data", str(store), "--expr", "orders >= 0")
+    assert result.exit_code == 2 and "not a plain decimal number" in result.stderr

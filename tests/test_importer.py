@@ -235,7 +235,7 @@ def test_unreadable_values_are_refused_with_file_line_and_value(tmp_path: Path, 
     with pytest.raises(DataError) as err:
         run(tmp_path, line(), bad)
     assert err.value.where == "lines.csv" and err.value.row == 3 and err.value.value == value
-    assert "lines.csv, row 3" in str(err.value)
+    assert "lines.csv, line 3" in str(err.value)
 
 
 def test_an_order_with_two_customers_is_refused(tmp_path: Path) -> None:

@@ -1,11 +1,13 @@
 """Country spellings: ISO 3166 alpha-2, alpha-3 and English names are interchangeable.
 
->>> sorted(aliases("GB"))[:3]
-['gb', 'gbr', 'united kingdom']
+>>> {'gb', 'gbr', 'united kingdom', 'uk'} <= aliases("GB")
+True
 >>> canonical("United Kingdom") == canonical("gbr") == "GB"
 True
 >>> canonical("Atlantis") is None
 True
+>>> canonical("UK")
+'GB'
 """
 
 from __future__ import annotations
@@ -13,6 +15,16 @@ from __future__ import annotations
 import functools
 
 import pycountry
+
+# English names in everyday use that ISO 3166 does not list. They are spellings of the same
+# country, so they take part in matching on both sides like the ISO names do.
+EVERYDAY_NAMES = {
+    "GB": ("UK", "Great Britain", "Britain"),
+    "IE": ("Eire",),
+    "US": ("USA", "America", "United States of America"),
+    "NL": ("Holland",),
+    "CZ": ("Czech Republic",),
+}
 
 
 @functools.cache
@@ -26,6 +38,7 @@ def _tables() -> tuple[dict[str, str], dict[str, frozenset[str]]]:
             value = getattr(country, attr, None)
             if value:
                 spellings.add(value)
+        spellings.update(EVERYDAY_NAMES.get(code, ()))
         folded = {s.lower() for s in spellings}
         by_code[code] = folded
         for alias in folded:

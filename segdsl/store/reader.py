@@ -42,6 +42,9 @@ from segdsl.store.model import (
 TABLE_FILES = ("customers", "orders", "order_items", "products", "product_collections")
 _PLAIN_NUMBER = re.compile(r"-?(0|[1-9][0-9]*)(\.[0-9]+)?")
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+# Money and numeric cells: optional sign, digits, optional fraction. No exponents (1e3),
+# no thousands separators: a store's export that writes those is refused, not guessed at.
+_DECIMAL_TEXT = re.compile(r"[-+]?[0-9]+(\.[0-9]+)?")
 MAX_MINOR = 2**62
 
 
@@ -93,14 +96,21 @@ def _empty_to_none(v: Any) -> Any:
 
 
 def _read_csv(name: str, path: Path) -> _Table:
+    last_line = 0  # the last line read so far; a record starts on the line after it
     try:
         with path.open(encoding="utf-8-sig", newline="") as fh:
-            reader = csv.reader(fh)
+            # strict: a quote that is never closed would otherwise swallow every later line
+            # into one cell, silently.
+            reader = csv.reader(fh, strict=True)
             header = next(reader, None)
             if header is None:
                 raise DataError("the file is empty; it needs at least a header line",
                                 where=path.name)
             header = [h.strip() for h in header]
+            repeated = sorted({h for h in header if header.count(h) > 1})
+            if repeated:
+                raise DataError(f"column `{repeated[0]}` appears twice in the header",
+                                where=path.name, row=1)
             rows: list[Sequence[Any]] = []
             lines: list[int] = []
             last_line = reader.line_num
@@ -118,7 +128,9 @@ def _read_csv(name: str, path: Path) -> _Table:
         raise DataError(f"the file is not UTF-8 text ({err.reason} at byte {err.start})",
                         where=path.name) from None
     except csv.Error as err:
-        raise DataError(f"the file is not valid CSV: {err}", where=path.name) from None
+        reason = ("a quoted cell is never closed (a double quote is missing)"
+                  if "unexpected end of data" in str(err) else f"not valid CSV: {err}")
+        raise DataError(reason, where=path.name, row=last_line + 1) from None
     return _Table(name, path, header, rows, 2, lines)
 
 
@@ -184,9 +196,15 @@ def _unique_ids(t: _Table, column: str, noun: str) -> list[str]:
 def _decimal(t: _Table, i: int, column: str, v: Any) -> Decimal:
     if isinstance(v, Decimal):
         d = v
+    elif isinstance(v, int | float) and not isinstance(v, bool):
+        d = Decimal(str(v))  # a typed Parquet value
     else:
+        text = str(v).strip()
+        if not _DECIMAL_TEXT.fullmatch(text):
+            raise DataError(f"`{column}` is not a plain decimal number (such as 12.50 or -3)",
+                            where=t.where(), row=t.line(i), value=str(v))
         try:
-            d = Decimal(str(v).strip())
+            d = Decimal(text)
         except InvalidOperation:
             raise DataError(f"`{column}` is not a number", where=t.where(), row=t.line(i),
                             value=str(v)) from None
