@@ -88,7 +88,8 @@ class SqlSession(Session):
                  engine_name: str | None = None):
         from segdsl.engines import connect
 
-        self.engine = connect(url)
+        # Reading an existing database must not create one; loading a store may.
+        self.engine = connect(url, create=store is not None)
         self.mapping = mapping
         self.warnings = []
         try:
@@ -99,6 +100,13 @@ class SqlSession(Session):
         except BaseException:
             self.engine.close()
             raise
+        missing = [t for t in ("customers", "orders") if t not in info.tables]
+        if missing:
+            self.engine.close()
+            names = " and ".join(mapping.table(t) for t in missing)
+            raise UsageError(f"{url} has no {names} table{'s' if len(missing) > 1 else ''}: it "
+                             "holds no store; load one with `segdsl load`, or map the table "
+                             "names in segdsl.toml ([mapping.tables])")
         self.info = info
         self.schema = info.schema()
         self.money_scale = info.money_scale

@@ -215,3 +215,21 @@ def test_totals_must_be_plain_decimals(tmp_path: Path, total: str) -> None:
     store = write_store(tmp_path / "s", f'1,a,2024-01-01,"{total}"\n')
     result = invoke("run", "--data", str(store), "--expr", "orders >= 0")
     assert result.exit_code == 2 and "not a plain decimal number" in result.stderr
+
+
+def test_a_missing_database_file_is_not_created(tmp_path: Path) -> None:
+    for scheme in ("duckdb", "sqlite"):
+        path = tmp_path / f"none.{scheme}"
+        result = invoke("run", "--db", f"{scheme}:///{path}", "--expr", "orders > 1")
+        assert result.exit_code == 2 and "no such database file" in result.stderr
+        assert not path.exists()
+
+
+def test_a_database_without_a_store_says_so(tmp_path: Path) -> None:
+    import sqlite3
+
+    path = tmp_path / "other.sqlite"
+    sqlite3.connect(path).execute("CREATE TABLE things (x)").connection.commit()
+    result = invoke("run", "--db", f"sqlite:///{path}", "--expr", "orders > 1")
+    assert result.exit_code == 2
+    assert "has no customers and orders tables: it holds no store" in result.stderr

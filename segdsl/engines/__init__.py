@@ -20,33 +20,41 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from segdsl.engines.base import Engine, StoreInfo
 from segdsl.errors import UsageError
 
 SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql")
 
 
-def _path(url: str, scheme: str) -> str:
+def _path(url: str, scheme: str, create: bool) -> str:
     prefix = f"{scheme}:///"
     if not url.startswith(prefix):
         raise UsageError(f"a {scheme} URL is written {scheme}:///path/to/file or "
                          f"{scheme}:///:memory:, not {url!r}")
     path = url[len(prefix):]
-    return ":memory:" if path in ("", ":memory:") else path
+    if path in ("", ":memory:"):
+        return ":memory:"
+    if not create and not Path(path).is_file():
+        # Opening a missing file would create an empty database and then fail on its tables.
+        raise UsageError(f"{url}: no such database file ({Path(path).resolve()}); load a store "
+                         "into it with `segdsl load`")
+    return path
 
 
-def connect(url: str) -> Engine:
+def connect(url: str, *, create: bool = True) -> Engine:
     """The engine for ``url``; raises UsageError for an unknown scheme, EngineError when the
-    database cannot be reached."""
+    database cannot be reached. With ``create=False`` a database file must already exist."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
     if scheme == "duckdb":
         from segdsl.engines.duckdb import DuckDBEngine
 
-        return DuckDBEngine(_path(url, "duckdb"))
+        return DuckDBEngine(_path(url, "duckdb", create))
     if scheme == "sqlite":
         from segdsl.engines.sqlite import SQLiteEngine
 
-        return SQLiteEngine(_path(url, "sqlite"))
+        return SQLiteEngine(_path(url, "sqlite", create))
     if scheme in ("postgresql", "postgres"):
         from segdsl.engines.postgres import PostgresEngine
 
