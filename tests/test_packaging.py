@@ -21,6 +21,7 @@ def test_the_grammar_and_type_marker_are_in_the_installed_distribution() -> None
                     "(pip install '.[test]' installs the wheel and runs this check)")
     assert "segdsl/grammar/segment.lark" in files
     assert "segdsl/py.typed" in files
+    assert "segdsl/system/rfm.seg" in files  # the SYSTEM segments are package data
 
 
 def test_the_parser_reads_the_same_grammar_as_the_checkout() -> None:
