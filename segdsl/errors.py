@@ -102,15 +102,29 @@ class Diagnostic:
                         length = max(1, self.span.end_column - self.span.column)
                     else:
                         length = max(1, len(text) - self.span.column + 1)
-                    pad = " " * (self.span.column - 1)
+                    text, start = _excerpt(text, self.span.column - 1)
+                    length = min(length, len(text) - start + 1)
                     lines.append(f" {' ' * width} |")
                     lines.append(f" {self.span.line} | {text}")
-                    lines.append(f" {' ' * width} | {pad}{'^' * length}")
+                    lines.append(f" {' ' * width} | {' ' * start}{'^' * max(1, length)}")
         elif origin != "<input>":
             lines.append(f"  --> {origin}")
         if self.hint:
             lines.append(f"  = hint: {self.hint}")
         return "\n".join(lines)
+
+
+EXCERPT = 100  # characters of a long source line shown around the problem
+
+
+def _excerpt(text: str, column: int) -> tuple[str, int]:
+    """At most about EXCERPT characters of ``text`` around ``column`` (0-based), and where
+    the column falls in them; a line of a megabyte is not worth printing whole."""
+    text = "".join(ch if ch.isprintable() or ch == "\t" else "\N{REPLACEMENT CHARACTER}"
+                   for ch in text[max(0, column - EXCERPT):column + EXCERPT])
+    if column <= EXCERPT:
+        return (text if len(text) < 2 * EXCERPT else text + "…"), column
+    return "…" + text + ("…" if len(text) >= 2 * EXCERPT else ""), EXCERPT + 1
 
 
 class SegdslError(Exception):
