@@ -115,7 +115,7 @@ _ENTRIES = [
     # docs/rfm.md); `column` names the value ranked.
     _f("recency_score", FieldType.NUMBER, Kind.RFM_SCORE,
        "RFM recency score, 1 to 5, among the customers with an order in the window: "
-       "1 + floor(5 * w / n), w = how many of the n ordered longer ago (5 = most recent; "
+       "1 + floor(5 * w / n), w = how many of the n last ordered earlier (5 = most recent; "
        "missing when no order).", column="recency"),
     _f("frequency_score", FieldType.NUMBER, Kind.RFM_SCORE,
        "RFM frequency score, 1 to 5, among the customers with an order in the window: "
