@@ -233,3 +233,17 @@ def test_a_database_without_a_store_says_so(tmp_path: Path) -> None:
     result = invoke("run", "--db", f"sqlite:///{path}", "--expr", "orders > 1")
     assert result.exit_code == 2
     assert "has no customers and orders tables: it holds no store" in result.stderr
+
+
+def test_window_options_are_judged_as_options(tmp_path: Path) -> None:
+    store = write_store(tmp_path / "s", "")
+    result = invoke("run", "--data", str(store), "--expr", "orders > 1", "--from", "2011-12-01",
+                    "--to", "2011-01-01")
+    assert result.exit_code == 2
+    assert "--from/--to: the window starts after it ends" in result.stderr
+
+
+def test_a_byte_order_mark_in_a_segment_file_is_ignored(tmp_path: Path) -> None:
+    seg = tmp_path / "bom.seg"
+    seg.write_bytes('\ufeffsegment a "A" where orders > 1\n'.encode())
+    assert invoke("check", str(seg)).exit_code == 0

@@ -121,7 +121,8 @@ def read_segment_text(file: str | None, expr: str | None) -> SegmentText:
         raise UsageError("give a .seg FILE or --expr EXPR")
     path = Path(file)
     try:
-        text = path.read_text(encoding="utf-8")
+        # utf-8-sig: editors on Windows save a byte-order mark that is not part of the text.
+        text = path.read_text(encoding="utf-8-sig")
     except FileNotFoundError:
         raise UsageError(f"{file}: no such file") from None
     except UnicodeDecodeError as err:
@@ -134,12 +135,14 @@ def read_segment_text(file: str | None, expr: str | None) -> SegmentText:
 def cli_window(from_: str | None, to_: str | None) -> ast.Window | None:
     if from_ is None and to_ is None:
         return None
-    text = (f"from {from_} " if from_ else "") + (f"to {to_}" if to_ else "")
+    text = ((f"from {from_} " if from_ else "") + (f"to {to_}" if to_ else "")).strip()
     try:
-        return parse_window(text.strip(), "--from/--to")
+        window = parse_window(text, "--from/--to")
+        check_window(window, text, "--from/--to")  # judged here, so errors name the options
     except SegmentError as err:
         raise UsageError(f"--from/--to: {err.diagnostics[0].message} (dates are YYYY-MM-DD or "
                          "relative: today, yesterday, -30d, -4w, -3m, -1y)") from None
+    return window
 
 
 def parse_as_of(value: str | None) -> date | None:

@@ -179,6 +179,9 @@ def run(file: str | None, expr: str | None, segment_name: str | None, data: str 
         ctx = RunContext.for_timezone(session.timezone, as_of_day)
         results = [session.run(seg, ctx) for seg in result.segments]
         sqls = [session.sql(seg, ctx) for seg in result.segments] if show_sql else []
+        if show_sql and session.sql(result.segments[0], ctx) is None:
+            warn("--show-sql: the memory engine runs no SQL; use --engine duckdb or sqlite, "
+                 "or `segdsl compile`")
         engine_name = session.engine_name
     if fmt == "json":
         items = [_result_json(r, engine_name) for r in results]
