@@ -20,11 +20,12 @@ from segdsl.workspace.db import StateDb, open_engine, pause_for_tests
 from segdsl.workspace.definitions import SYSTEM, Definition, all_definitions
 from segdsl.workspace.state import (
     SegmentState,
+    Update,
+    all_members,
     ensure_tables,
     forget_segment,
-    read_members,
     read_states,
-    write_segment,
+    write_segments,
 )
 
 
@@ -128,15 +129,20 @@ def refresh(ws: Workspace, names: Sequence[str] = (), *, all_: bool = False,
             groups: dict[tuple[date | None, date], list[tuple[Definition, str]]] = {}
             for d, r in todo:
                 groups.setdefault(ctx.window_bounds(d.segment.window), []).append((d, r))
-            progress.start(len(groups) + len(todo))
+            progress.start(len(groups) + 1)
+            before = all_members(db) if todo else {}
+            updates: list[Update] = []
             for bounds, group in groups.items():
                 members = _compute(db, [d for d, _ in group], ctx, ws, info.money_scale)
                 report.windows += 1
                 progress.advance(f"window {_window_text(bounds)}")
                 for (d, reason), ids in zip(group, members, strict=True):
-                    report.refreshed.append(_store(db, d, reason, ids, states.get(d.name),
-                                                   _window_text(bounds), now))
-                    progress.advance(d.name)
+                    update, done = _diff(d, reason, ids, before.get(d.name, set()),
+                                         states.get(d.name), _window_text(bounds), now)
+                    updates.append(update)
+                    report.refreshed.append(done)
+            write_segments(db, updates)
+            progress.advance("writing")
             for name in states:
                 if name.lower() not in known:
                     forget_segment(db, name)
@@ -153,24 +159,23 @@ def _compute(db: StateDb, defs: list[Definition], ctx: Any, ws: Workspace,
     """Every segment's members from one query over the shared window."""
     sql = batch_sql([d.segment for d in defs], ctx, dialect=db.dialect,
                     mapping=ws.config.mapping, money_scale=money_scale)
-    out: list[set[str]] = [set() for _ in defs]
-    for row in db.execute(sql):
-        for k, flag in enumerate(row[1:]):
-            if int(flag) == 1:
-                out[k].add(str(row[0]))
-    return out
+    rows = db.execute(sql)
+    if not rows:
+        return [set() for _ in defs]
+    ids, *flags = zip(*rows, strict=True)  # column-wise: one pass per segment
+    keys = [str(i) for i in ids]
+    return [{k for k, f in zip(keys, column, strict=True) if f == 1} for column in flags]
 
 
-def _store(db: StateDb, d: Definition, reason: str, members: set[str],
-           old: SegmentState | None, window: str, now: datetime) -> Refreshed:
-    before = read_members(db, d.name)
+def _diff(d: Definition, reason: str, members: set[str], before: set[str],
+          old: SegmentState | None, window: str, now: datetime) -> tuple[Update, Refreshed]:
     entered, left = members - before, before - members
     seg = d.segment
-    write_segment(db, SegmentState(seg.name, seg.title, d.kind, d.text, d.hash, window,
-                                   len(members), now, len(entered), len(left)),
-                  members, entered, left)
-    return Refreshed(seg.name, d.kind, reason, len(members), old.count if old else None,
-                     sorted(entered), sorted(left))
+    state = SegmentState(seg.name, seg.title, d.kind, d.text, d.hash, window, len(members), now,
+                         len(entered), len(left))
+    return (Update(state, members, entered, left),
+            Refreshed(seg.name, d.kind, reason, len(members), old.count if old else None,
+                      sorted(entered), sorted(left)))
 
 
 def _next_due(defs: list[Definition], states: dict[str, SegmentState], report: RefreshReport,

@@ -88,23 +88,44 @@ def read_history(db: StateDb, name: str) -> list[tuple[str, int, int, int]]:
     return [(str(a), int(b), int(c), int(d)) for a, b, c, d in rows]
 
 
-def write_segment(db: StateDb, state: SegmentState, members: set[str], entered: set[str],
-                  left: set[str]) -> None:
-    """Replace one segment's row, members and last changes; append to its history. Runs in
-    the caller's transaction."""
-    name = state.name
+def all_members(db: StateDb) -> dict[str, set[str]]:
+    """Every stored segment's members, in one query."""
+    out: dict[str, set[str]] = {}
+    for segment, customer in db.execute(f"SELECT segment, customer_id FROM {MEMBERS}"):
+        out.setdefault(str(segment), set()).add(str(customer))
+    return out
+
+
+@dataclass(frozen=True)
+class Update:
+    state: SegmentState
+    members: set[str]
+    entered: set[str]
+    left: set[str]
+
+
+def write_segments(db: StateDb, updates: list[Update]) -> None:
+    """Replace the segments' rows, members and last changes; append to their history. A
+    statement per table, not per segment; runs in the caller's transaction."""
+    if not updates:
+        return
+    names = tuple(u.state.name for u in updates)
+    marks = ", ".join("?" * len(names))
     for table in (SEGMENTS, MEMBERS, CHANGES):
-        db.execute(f"DELETE FROM {table} WHERE segment = ?", (name,))
-    stamp = state.refreshed_at.isoformat()
-    db.execute(f"INSERT INTO {SEGMENTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-               (name, state.title, state.kind, state.definition, state.def_hash, state.window,
-                state.count, stamp, state.entered, state.left))
-    db.insert(MEMBERS, ["segment", "customer_id"], [(name, c) for c in sorted(members)])
+        db.execute(f"DELETE FROM {table} WHERE segment IN ({marks})", names)
+    for u in updates:
+        st = u.state
+        stamp = st.refreshed_at.isoformat()
+        db.execute(f"INSERT INTO {SEGMENTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                   (st.name, st.title, st.kind, st.definition, st.def_hash, st.window,
+                    st.count, stamp, st.entered, st.left))
+        db.execute(f"INSERT INTO {HISTORY} VALUES (?, ?, ?, ?, ?, ?)",
+                   (st.name, stamp, st.count, st.entered, st.left, st.def_hash))
+    db.insert(MEMBERS, ["segment", "customer_id"],
+              [(u.state.name, c) for u in updates for c in sorted(u.members)])
     db.insert(CHANGES, ["segment", "customer_id", "change_kind"],
-              [(name, c, "entered") for c in sorted(entered)]
-              + [(name, c, "left") for c in sorted(left)])
-    db.execute(f"INSERT INTO {HISTORY} VALUES (?, ?, ?, ?, ?, ?)",
-               (name, stamp, state.count, state.entered, state.left, state.def_hash))
+              [(u.state.name, c, kind) for u in updates
+               for kind, ids in (("entered", u.entered), ("left", u.left)) for c in sorted(ids)])
 
 
 def forget_segment(db: StateDb, name: str) -> None:

@@ -8,6 +8,7 @@ of a window with one query returning a 0/1 flag per segment::
     SELECT * FROM (SELECT c.customer_id, CASE WHEN <cond 0> THEN 1 ELSE 0 END AS s_0, ...)
     WHERE s_0 = 1 OR s_1 = 1 ...
 
+The CTEs and joins are those of :func:`query.build` (kept in step with it: STORE, RFM).
 The outer filter keeps the result to customers in at least one segment without repeating the
 conditions.
 """
@@ -18,11 +19,11 @@ from collections.abc import Sequence
 
 from sqlglot import exp
 
-from segdsl.backends.sql import _release
+from segdsl.backends.sql import _release, rfm
 from segdsl.backends.sql.dialects import rules_for
 from segdsl.backends.sql.predicates import condition
 from segdsl.backends.sql.query import _aggregate, _alias, _query, _selected, _store
-from segdsl.backends.sql.scope import AGG, CUSTOMERS, SELECTED, STORE, Scope, col, ident
+from segdsl.backends.sql.scope import AGG, CUSTOMERS, RFM, SELECTED, STORE, Scope, col, ident
 from segdsl.check.typed import CheckedSegment
 from segdsl.context import RunContext
 from segdsl.store.mapping import DEFAULT_MAPPING, TableMapping
@@ -45,6 +46,8 @@ def _window_ctes(first: CheckedSegment, s: Scope) -> list[tuple[str, exp.Select]
     ctes = [(SELECTED, _selected(first, s)), (AGG, _aggregate())]
     if s.uses_store:
         ctes.append((STORE, _store()))
+    if s.uses_rfm:
+        ctes += rfm.ctes()
     return ctes
 
 
@@ -54,6 +57,10 @@ def _customer_joins(s: Scope) -> list[exp.Join]:
                                 expression=s.column("customers", "customer_id", CUSTOMERS)))]
     if s.uses_store:
         joins.append(exp.Join(this=exp.Table(this=ident(STORE)), kind="CROSS"))
+    if s.uses_rfm:
+        joins.append(exp.Join(this=exp.Table(this=ident(RFM)), side="LEFT", on=exp.EQ(
+            this=col("customer_id", RFM),
+            expression=s.column("customers", "customer_id", CUSTOMERS))))
     return joins
 
 
