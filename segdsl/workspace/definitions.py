@@ -5,8 +5,6 @@ refresh)."""
 from __future__ import annotations
 
 import hashlib
-import importlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +12,7 @@ from segdsl.catalog import StoreSchema
 from segdsl.check.checker import check_file
 from segdsl.check.typed import CheckedSegment
 from segdsl.errors import SegmentError, UsageError
+from segdsl.system import system_segments
 
 SYSTEM = "SYSTEM"
 CUSTOM = "CUSTOM"
@@ -40,18 +39,8 @@ class Definition:
         return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
-def _system_source() -> Callable[[], list[CheckedSegment]]:
-    # The real SYSTEM segments when segdsl.system is there, else the stand-ins.
-    try:
-        module = importlib.import_module("segdsl.system")
-    except ImportError:
-        module = importlib.import_module("segdsl.workspace.system_stub")
-    found: Callable[[], list[CheckedSegment]] = module.system_segments
-    return found
-
-
 def system_definitions() -> list[Definition]:
-    return [Definition(s, SYSTEM, "<system>") for s in _system_source()()]
+    return [Definition(s, SYSTEM, "<system>") for s in system_segments()]
 
 
 def custom_definitions(folder: Path, schema: StoreSchema | None) -> list[Definition]:
