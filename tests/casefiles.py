@@ -1,5 +1,8 @@
 """The project's acceptance cases (tests/cases/*.json): tiny stores and the customers each
-segment must select, worked out by hand. Every engine runs every case (test_cases.py)."""
+segment must select, worked out by hand. Every engine runs every case (test_cases.py).
+
+A case may hold ``"segments"``: the text of a .seg file (a string, or a list of lines) whose
+segments its expressions can name with ``IN SEGMENT``."""
 
 from __future__ import annotations
 
@@ -26,8 +29,11 @@ class Run:
     def id(self) -> str:
         return f"{self.case}: {self.expr}" + (f" [{self.timezone}]" if self.timezone else "")
 
-    def cli_args(self) -> list[str]:
-        args = ["--expr", self.expr, "--as-of", self.as_of]
+    def cli_args(self, file: Path | None = None) -> list[str]:
+        """The run's command line: with ``--expr``, or, given the file written by
+        :meth:`Case.write_segments`, as that file's segment under test."""
+        selected = [str(file), "--segment", UNDER_TEST] if file else ["--expr", self.expr]
+        args = [*selected, "--as-of", self.as_of]
         for flag, value in (("--from", self.start), ("--to", self.end),
                             ("--timezone", self.timezone)):
             if value:
@@ -35,11 +41,21 @@ class Run:
         return args
 
 
+UNDER_TEST = "segdsl_case"
+
+
 @dataclass(frozen=True)
 class Case:
     id: str
     tables: dict[str, list[list[str]]]
     runs: tuple[Run, ...]
+    segments: str | None = None  # a .seg file the runs' expressions may refer to
+
+    def write_segments(self, run: Run, path: Path) -> Path:
+        """The case's segments plus the run's expression as segment ``segdsl_case``."""
+        text = f'{self.segments or ""}\nsegment {UNDER_TEST} "Under test"\n  where {run.expr}\n'
+        path.write_text(text, encoding="utf-8")
+        return path
 
     def write(self, folder: Path) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
@@ -60,5 +76,8 @@ def load_cases() -> list[Case]:
     for path in sorted(CASES_DIR.glob("*.json")):
         raw = json.loads(path.read_text(encoding="utf-8"))
         runs = tuple(_run(raw["id"], r) for r in raw["runs"])
-        cases.append(Case(raw["id"], raw["tables"], runs))
+        segments = raw.get("segments")
+        if isinstance(segments, list):
+            segments = "\n".join(segments)
+        cases.append(Case(raw["id"], raw["tables"], runs, segments))
     return cases

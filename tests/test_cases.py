@@ -1,5 +1,8 @@
 """Every acceptance case on every engine: memory, DuckDB, SQLite (from the CSV folder), and
-PostgreSQL and MySQL (loaded with the same loader `segdsl load` uses)."""
+PostgreSQL and MySQL (loaded with the same loader `segdsl load` uses).
+
+A case with segments gives them to the checker as the library its expressions refer to; the
+command line runs such an expression as one more segment of the case's .seg file."""
 
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ import pytest
 from casefiles import Case, Run, load_cases
 from click.testing import CliRunner
 
-from segdsl.check.checker import check_condition, check_window
+from segdsl.check.checker import check_condition, check_file, check_window
+from segdsl.check.typed import CheckedSegment
 from segdsl.cli.main import cli
 from segdsl.context import RunContext
 from segdsl.runner import Session, SqlSession, StoreSource, open_session
@@ -31,9 +35,18 @@ def _window(run: Run):  # type: ignore[no-untyped-def]
     return parse_window(text.strip())
 
 
-def _select(session: Session, run: Run) -> list[str] | None:
+def _library(case: Case, session: Session) -> list[CheckedSegment]:
+    if case.segments is None:
+        return []
+    checked = check_file(case.segments, schema=session.schema, origin=f"{case.id} segments")
+    checked.raise_for_errors()
+    return checked.segments
+
+
+def _select(session: Session, run: Run, library: list[CheckedSegment]) -> list[str] | None:
     """The ids a run selects, or None when the segment is refused."""
-    result = check_condition(run.expr, schema=session.schema, window=_window(run))
+    result = check_condition(run.expr, schema=session.schema, window=_window(run),
+                             library=library)
     if not result.ok:
         return None
     ctx = RunContext(as_of=date.fromisoformat(run.as_of), timezone=session.timezone)
@@ -61,8 +74,9 @@ def test_case_on_folder_engines(case: Case, engine: str, tmp_path: Path) -> None
     folder = case.write(tmp_path / "store")
     for timezone, runs in _by_timezone(case).items():
         with open_session(StoreSource(data=folder, engine=engine, timezone=timezone)) as session:
+            library = _library(case, session)
             for run in runs:
-                _expect(run, _select(session, run))
+                _expect(run, _select(session, run, library))
 
 
 def _loaded_sessions(case: Case, url: str, tmp_path: Path) -> Iterator[tuple[list[Run], Session]]:
@@ -88,32 +102,37 @@ def test_case_on_database_files(case: Case, tmp_path: Path) -> None:
     """`segdsl load` into DuckDB and SQLite files, then run against the URL."""
     for url in (f"duckdb:///{tmp_path}/s.duckdb", f"sqlite:///{tmp_path}/s.sqlite"):
         for runs, session in _loaded_sessions(case, url, tmp_path):
+            library = _library(case, session)
             for run in runs:
-                _expect(run, _select(session, run))
+                _expect(run, _select(session, run, library))
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case_on_postgres(case: Case, postgres_url: str, tmp_path: Path) -> None:
     for runs, session in _loaded_sessions(case, postgres_url, tmp_path):
+        library = _library(case, session)
         for run in runs:
-            _expect(run, _select(session, run))
+            _expect(run, _select(session, run, library))
 
 
 @pytest.mark.mysql
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case_on_mysql(case: Case, mysql_url: str, tmp_path: Path) -> None:
     for runs, session in _loaded_sessions(case, mysql_url, tmp_path):
+        library = _library(case, session)
         for run in runs:
-            _expect(run, _select(session, run))
+            _expect(run, _select(session, run, library))
 
 
 @pytest.mark.parametrize("case,run", RUNS, ids=[r.id for _, r in RUNS])
 def test_case_through_the_cli(case: Case, run: Run, tmp_path: Path) -> None:
-    """The exact command line the shared acceptance runner uses, in memory."""
+    """The exact command line the shared acceptance runner uses, in memory (for a case with
+    segments: `segdsl run FILE --segment ...` on the case's .seg file)."""
     folder = case.write(tmp_path / "store")
+    file = case.write_segments(run, tmp_path / "case.seg") if case.segments else None
     result = CliRunner().invoke(cli, ["run", "--data", str(folder), "--engine", "memory",
-                                      *run.cli_args(), "--format", "json"])
+                                      *run.cli_args(file), "--format", "json"])
     assert "Traceback" not in result.output
     if run.expect is None:
         assert result.exit_code == 2, result.output

@@ -8,10 +8,20 @@
 
 Codes: E1xx syntax (see the parser), E2xx meaning, E4xx store, W3xx warnings. The full list
 is in docs/language.md.
+
+``IN SEGMENT x`` is resolved against the segments of the same file and a
+:class:`~segdsl.check.library.SegmentLibrary` (one argument, ``library``): names first, then
+titles, case ignored. The file's segments are checked in the order their references need, so
+a reference always embeds its target already checked; a cycle is an error.
+
+>>> result = check_file('segment a "A" where IN SEGMENT b\\nsegment b "B" where IN SEGMENT a')
+>>> [(d.code, d.message) for d in result.diagnostics]
+[('E231', 'segments refer to each other in a cycle: a → b → a')]
 """
 
 from __future__ import annotations
 
+import difflib
 import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -20,6 +30,7 @@ from typing import cast
 from segdsl.catalog import Field, FieldType, Kind, StoreSchema, custom_field, lookup, suggest
 from segdsl.check import countries, typed
 from segdsl.check.dates import parse_iso_date
+from segdsl.check.library import SegmentLibrary
 from segdsl.errors import Diagnostic, Fix, SegmentError, Severity, Span
 from segdsl.syntax import ast
 from segdsl.syntax.parser import parse_condition, parse_file
@@ -69,6 +80,15 @@ def _literal_words(node: ast.Operand) -> str:
     return "the value has another type"
 
 
+def _quoted(text: str) -> str:
+    """``text`` as a string literal of the language."""
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def _code(written: str) -> str:
+    return written if written.startswith('"') else f"`{written}`"
+
+
 def _example(t: FieldType) -> str:
     return {FieldType.NUMBER: "a number such as 3 or 50.5",
             FieldType.MONEY: "an amount such as 50 or 49.99",
@@ -77,11 +97,23 @@ def _example(t: FieldType) -> str:
             FieldType.TEXT_SET: 'a text in double quotes, such as "shirt"'}[t]
 
 
+Library = SegmentLibrary | Iterable[typed.CheckedSegment] | None
+
+
 class _Checker:
-    def __init__(self, source: str, schema: StoreSchema | None):
+    def __init__(self, source: str, schema: StoreSchema | None, library: Library = None):
         self.source = source
         self.schema = schema
         self.diags: list[Diagnostic] = []
+        self.library = SegmentLibrary.of(library)
+        # The file's own segments (none for a bare condition), checked on demand: a segment
+        # referred to is checked before the reference is built, and `stack` holds the chain
+        # being checked, so a reference into it closes a cycle.
+        self.file_segments: list[ast.Segment] = []
+        self.file_index: dict[str, int] = {}  # lowered name -> first segment of that name
+        self.file_checked: dict[int, typed.CheckedSegment | None] = {}
+        self.file_diags: dict[int, list[Diagnostic]] = {}
+        self.stack: list[int] = []
 
     # --- reporting ---------------------------------------------------------------------------
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None,
@@ -240,7 +272,95 @@ class _Checker:
                     return None
                 pred = typed.Predicate(f, typed.Op.IS_NULL, (), node.span)
                 return typed.Not(pred) if node.negated else pred
+            case ast.InSegment():
+                return self._in_segment(node)
         raise AssertionError(f"unknown node {node!r}")
+
+    # --- segment references ------------------------------------------------------------------
+    def _in_segment(self, node: ast.InSegment) -> typed.Condition | None:
+        found = self._find_segment(node.name)
+        if not found:
+            self._unknown_segment(node)
+            return None
+        if len(found) > 1:
+            names = ", ".join(f"`{self._name_of(t)}`" for t in found)
+            self.error("E232", f'"{node.name}" is the title of several segments: {names}',
+                       node.name_span, hint="refer to one of them by its name")
+            return None
+        target = found[0]
+        if isinstance(target, typed.CheckedSegment):
+            return typed.InSegment(target, node.span)
+        if target in self.stack:
+            cycle = [self.file_segments[i].name for i in self.stack[self.stack.index(target):]]
+            path = " → ".join([*cycle, cycle[0]])
+            message = (f"segment `{cycle[0]}` refers to itself ({path})" if len(cycle) == 1
+                       else f"segments refer to each other in a cycle: {path}")
+            self.error("E231", message, node.name_span,
+                       hint="a segment cannot depend on itself, directly or through others")
+            return None
+        checked = self.check_file_segment(target)
+        # A target with errors has reported them itself; the reference just fails with it.
+        return typed.InSegment(checked, node.span) if checked is not None else None
+
+    def _find_segment(self, reference: str) -> list[int | typed.CheckedSegment]:
+        """Names first (the file's, then the library's), then titles; case ignored."""
+        key = reference.lower()
+        if key in self.file_index:
+            return [self.file_index[key]]
+        named = self.library.get(reference)
+        if named is not None:
+            return [named]
+        titled: list[int | typed.CheckedSegment] = [
+            i for i, seg in enumerate(self.file_segments)
+            if seg.title.lower() == key and self.file_index.get(seg.name.lower()) == i]
+        return titled + list(self.library.titled(reference))
+
+    def _name_of(self, target: int | typed.CheckedSegment) -> str:
+        return target.name if isinstance(target, typed.CheckedSegment) \
+            else self.file_segments[target].name
+
+    def _unknown_segment(self, node: ast.InSegment) -> None:
+        names = list(dict.fromkeys([s.name for s in self.file_segments] + self.library.names()))
+        titles = [s.title for s in self.file_segments] + [s.title for s in self.library]
+        what = f'"{node.name}"' if node.quoted else f"`{node.name}`"
+        message = f"no segment named {what}"
+        if not names:
+            self.error("E230", message, node.name_span,
+                       hint="no segments are known here: IN SEGMENT names a segment of the "
+                       "same .seg file, or one of the saved and built-in segments where "
+                       "those are available")
+            return
+        # Suggest names and titles alike; where a name and a title are spelt the same, a quoted
+        # reference (more likely a title) is offered the title, a bare one the name.
+        candidates = [(t, _quoted(t)) for t in titles]
+        named = [(n, n) for n in names]
+        candidates = candidates + named if node.quoted else named + candidates
+        by_lower: dict[str, str] = {}
+        for known, written in candidates:
+            by_lower.setdefault(known.lower(), written)
+        close = difflib.get_close_matches(node.name.lower(), list(by_lower), n=1, cutoff=0.6)
+        if close:
+            written = by_lower[close[0]]
+            self.error("E230", message, node.name_span, hint=f"did you mean {_code(written)}?",
+                       fix=Fix(node.name_span, written))
+            return
+        self.error("E230", message, node.name_span,
+                   hint=f"the segments known here are: {', '.join(sorted(names, key=str.lower))}")
+
+    def check_file_segment(self, index: int) -> typed.CheckedSegment | None:
+        """Check the file's segment ``index`` (once), keeping its diagnostics with it so that
+        they are reported in file order whatever order the references impose."""
+        if index in self.file_checked:
+            return self.file_checked[index]
+        outer, self.diags = self.diags, self.file_diags.setdefault(index, [])
+        self.stack.append(index)
+        try:
+            checked = self.segment(self.file_segments[index])
+        finally:
+            self.stack.pop()
+            self.diags = outer
+        self.file_checked[index] = checked
+        return checked
 
     def _bool(self, node: ast.BoolOp) -> typed.Condition | None:
         left_node = node.left
@@ -398,9 +518,10 @@ def _deep_enough() -> None:
 def check_parsed_condition(node: ast.Condition, source: str, *,
                            schema: StoreSchema | None = None,
                            window: ast.Window | None = None, name: str = "expr",
-                           origin: str = "<expr>") -> CheckResult:
+                           origin: str = "<expr>", library: Library = None) -> CheckResult:
+    """Check a parsed bare condition; ``IN SEGMENT`` can only name segments of ``library``."""
     _deep_enough()
-    checker = _Checker(source, schema)
+    checker = _Checker(source, schema, library)
     result = CheckResult(source=source, origin=origin)
     span = Span(0, len(source), 1, 1, source.count("\n") + 1, 1)
     too_long = _too_long(node, span)
@@ -417,41 +538,52 @@ def check_parsed_condition(node: ast.Condition, source: str, *,
 
 def check_condition(source: str, *, schema: StoreSchema | None = None,
                     window: ast.Window | None = None, name: str = "expr",
-                    origin: str = "<expr>") -> CheckResult:
-    """Parse and check a bare condition. Syntax errors come back as diagnostics too."""
+                    origin: str = "<expr>", library: Library = None) -> CheckResult:
+    """Parse and check a bare condition. Syntax errors come back as diagnostics too.
+
+    ``IN SEGMENT`` can name only segments of ``library`` (a :class:`SegmentLibrary` or any
+    iterable of checked segments); without one every reference is an unknown segment (E230).
+    """
     try:
         node = parse_condition(source, origin)
     except SegmentError as err:
         return CheckResult([], err.diagnostics, source, origin)
     return check_parsed_condition(node, source, schema=schema, window=window, name=name,
-                                  origin=origin)
+                                  origin=origin, library=library)
 
 
 def check_file(source: str, *, schema: StoreSchema | None = None,
-               origin: str = "<file>") -> CheckResult:
-    """Parse and check a ``.seg`` file."""
+               origin: str = "<file>", library: Library = None) -> CheckResult:
+    """Parse and check a ``.seg`` file.
+
+    ``IN SEGMENT`` names a segment of this file or of ``library`` (the file's own win when a
+    name is in both); the checked segments embed what they refer to.
+    """
     _deep_enough()
     try:
         parsed = parse_file(source, origin)
     except SegmentError as err:
         return CheckResult([], err.diagnostics, source, origin)
-    checker = _Checker(source, schema)
+    checker = _Checker(source, schema, library)
+    checker.file_segments = list(parsed.segments)
     result = CheckResult(source=source, origin=origin)
-    seen: dict[str, ast.Segment] = {}
-    for seg in parsed.segments:
+    for i, seg in enumerate(parsed.segments):
+        diags = checker.file_diags.setdefault(i, [])
         too_long = _too_long(seg.condition, seg.span)
         if too_long:
-            checker.diags.append(too_long)
-            continue
-        if seg.name.lower() in seen:
-            checker.error("E220", f"a segment named `{seg.name}` is already defined on line "
-                          f"{seen[seg.name.lower()].span.line}", seg.name_span,
-                          hint="segment names must be unique")
-        seen.setdefault(seg.name.lower(), seg)
-        checked = checker.segment(seg)
+            diags.append(too_long)
+            checker.file_checked[i] = None
+        first = checker.file_index.setdefault(seg.name.lower(), i)
+        if first != i:
+            diags.append(Diagnostic(
+                "E220", Severity.ERROR, f"a segment named `{seg.name}` is already defined on "
+                f"line {parsed.segments[first].span.line}", seg.name_span,
+                hint="segment names must be unique"))
+    for i in range(len(parsed.segments)):
+        checked = checker.check_file_segment(i)
         if checked is not None:
             result.segments.append(checked)
-    result.diagnostics = checker.diags
+    result.diagnostics = [d for i in range(len(parsed.segments)) for d in checker.file_diags[i]]
     if not result.ok:
         result.segments = []
     return result

@@ -86,7 +86,17 @@ class Or:
     right: Condition
 
 
-Condition = Predicate | Not | And | Or
+@dataclass(frozen=True)
+class InSegment:
+    """Membership in another segment: true for exactly the customers ``segment`` selects,
+    evaluated with that segment's own window (and the same as-of day). Two-valued like every
+    condition. The referenced segment is held checked, so a backend needs nothing else."""
+
+    segment: CheckedSegment
+    span: Span | None = dataclass_field(default=None, compare=False)
+
+
+Condition = Predicate | InSegment | Not | And | Or
 
 
 @dataclass(frozen=True)
@@ -109,8 +119,27 @@ class CheckedSegment:
 
     @property
     def fields(self) -> frozenset[Field]:
-        """Every field the condition reads (also fields used as right-hand sides)."""
+        """Every field the condition reads (also fields used as right-hand sides).
+
+        Fields read by referenced segments (``IN SEGMENT``) are not included: they are read
+        over those segments' own windows; see :attr:`references`."""
         return frozenset(_fields(self.condition))
+
+    @property
+    def references(self) -> list[CheckedSegment]:
+        """The segments this one refers to directly (``IN SEGMENT``), left to right."""
+        return [r.segment for r in _references(self.condition)]
+
+
+def _references(cond: Condition) -> list[InSegment]:
+    match cond:
+        case InSegment():
+            return [cond]
+        case Not(operand=o):
+            return _references(o)
+        case And(left=lhs, right=rhs) | Or(left=lhs, right=rhs):
+            return _references(lhs) + _references(rhs)
+    return []
 
 
 def _fields(cond: Condition) -> set[Field]:
@@ -125,7 +154,10 @@ def _fields(cond: Condition) -> set[Field]:
 
 
 def walk(cond: Condition) -> list[Predicate]:
-    """The predicates of a condition, left to right."""
+    """The predicates of a condition, left to right.
+
+    Referenced segments are not entered: their predicates are about another window, so
+    mixing them in would misdescribe this condition (use ``CheckedSegment.references``)."""
     match cond:
         case Predicate():
             return [cond]
@@ -136,5 +168,5 @@ def walk(cond: Condition) -> list[Predicate]:
     return []
 
 
-__all__ = ["And", "CheckedSegment", "Condition", "Const", "FieldRef", "Not", "Op", "Or",
-           "Predicate", "RelativeDate", "Value", "Window", "walk"]
+__all__ = ["And", "CheckedSegment", "Condition", "Const", "FieldRef", "InSegment", "Not", "Op",
+           "Or", "Predicate", "RelativeDate", "Value", "Window", "walk"]

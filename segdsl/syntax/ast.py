@@ -106,6 +106,17 @@ class IsNull:
 
 
 @dataclass(frozen=True)
+class InSegment:
+    """``IN SEGMENT champions`` or ``IN SEGMENT "Can't Lose Them"``: membership in another
+    segment, named by its name or its title (the checker resolves which)."""
+
+    name: str  # as written, without the quotes of a string
+    quoted: bool
+    span: Span
+    name_span: Span
+
+
+@dataclass(frozen=True)
 class Not:
     operand: Condition
     span: Span
@@ -128,7 +139,7 @@ class BoolOp:
     op_span: Span
 
 
-Condition = Compare | Between | InList | TextMatch | IsNull | Not | Group | BoolOp
+Condition = Compare | Between | InList | TextMatch | IsNull | InSegment | Not | Group | BoolOp
 
 
 @dataclass(frozen=True)

@@ -6,8 +6,8 @@
 >>> parse_condition("aov > 50 AND")
 Traceback (most recent call last):
 ...
-segdsl.errors.SegmentError: the condition ends too early after `AND`; expected `not`, `(` or \
-a field name
+segdsl.errors.SegmentError: the condition ends too early after `AND`; expected `not`, `(`, \
+a field name or `in segment`
 """
 
 from __future__ import annotations
@@ -178,6 +178,12 @@ class _ToAst(Transformer[Token, Any]):
     def is_not_null(self, meta: Any, children: list[Any]) -> ast.IsNull:
         return ast.IsNull(children[0], True, _meta_span(meta))
 
+    def in_segment(self, meta: Any, children: list[Token]) -> ast.InSegment:
+        name = children[-1]
+        quoted = name.type == "STRING"
+        return ast.InSegment(unquote(name) if quoted else name.value, quoted, _meta_span(meta),
+                             token_span(name))
+
     # fields and values
     def plain_field(self, meta: Any, children: list[Token]) -> ast.FieldName:
         return ast.FieldName(children[0].value, _meta_span(meta))
@@ -238,6 +244,9 @@ def describe_expected(expected: set[str]) -> str:
         names -= _VALUES | {"IDENT"}
     if "SEGMENT" in names and "$END" in names:
         names -= {"$END"}
+    # Where a condition starts, IN can only begin IN SEGMENT.
+    in_segment = {"IN", "LPAR", "IDENT"} <= names
+    names -= {"IN"} if in_segment else set()
     order = list(_WORDS)
     for name in sorted(names, key=lambda n: order.index(n) if n in order else len(order)):
         if name in ("AND", "OR") and {"AND", "OR"} <= names:
@@ -245,6 +254,8 @@ def describe_expected(expected: set[str]) -> str:
                 parts.append("`and`/`or`")
             continue
         parts.append(_WORDS.get(name, name.lower()))
+    if in_segment:
+        parts.append("`in segment`")
     if len(parts) <= 1:
         return "".join(parts)
     return ", ".join(parts[:-1]) + " or " + parts[-1]
@@ -274,6 +285,10 @@ def _syntax_diagnostic(source: str, err: UnexpectedInput) -> Diagnostic:
         with contextlib.suppress(Exception):  # a best-effort refinement of the message only
             expected_names = set(err.interactive_parser.accepts()) or expected_names  # type: ignore[no-untyped-call]
     expected = describe_expected(expected_names)
+    before = source[:tok.start_pos].rstrip() if tok.type != "$END" else source.rstrip()
+    if expected_names == {"IDENT", "STRING"} and before[-7:].lower() == "segment":
+        # After IN SEGMENT the identifier is a segment's name, not a field's.
+        expected = "a segment's name, or its title in double quotes"
     if tok.type == "$END":
         prev = source.rstrip()
         span = point_span(source, len(prev))

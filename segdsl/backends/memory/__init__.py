@@ -29,7 +29,12 @@ False
 
 from __future__ import annotations
 
-from segdsl.backends.memory.fields import BATCH_KINDS, CustomerFields, compute_fields
+from segdsl.backends.memory.fields import (
+    BATCH_KINDS,
+    CustomerFields,
+    compute_fields,
+    shared_fields,
+)
 from segdsl.backends.memory.predicates import evaluate_condition
 from segdsl.backends.memory.prepare import BoolArray, MemoryStore, day_number, prepare
 from segdsl.backends.memory.scalar import SCALAR_KINDS, matches
@@ -62,22 +67,7 @@ def evaluate(segment: CheckedSegment, store: Store | MemoryStore, ctx: RunContex
     fields. (A prepared store assumes its Store is not changed afterwards.)
     """
     ms = store if isinstance(store, MemoryStore) else prepare(store)
-    return ids_of(ms, evaluate_mask(segment, ms, ctx, _shared_fields(ms, segment, ctx)))
-
-
-_KEEP_FIELDS = 2
-
-
-def _shared_fields(ms: MemoryStore, segment: CheckedSegment, ctx: RunContext) -> CustomerFields:
-    """The fields for the segment's window, reused from a recent call on the same store."""
-    key = (*ctx.window_bounds(segment.window), ctx.as_of)
-    found = ms.recent_fields.pop(key, None)
-    if not isinstance(found, CustomerFields):
-        found = compute_fields(ms, segment.window, ctx)
-    ms.recent_fields[key] = found  # most recent last
-    while len(ms.recent_fields) > _KEEP_FIELDS:
-        del ms.recent_fields[next(iter(ms.recent_fields))]
-    return found
+    return ids_of(ms, evaluate_mask(segment, ms, ctx, shared_fields(ms, segment.window, ctx)))
 
 
 def ids_of(ms: MemoryStore, mask: BoolArray) -> list[str]:
@@ -87,4 +77,4 @@ def ids_of(ms: MemoryStore, mask: BoolArray) -> list[str]:
 
 
 __all__ = ["BATCH_KINDS", "SCALAR_KINDS", "CustomerFields", "MemoryStore", "compute_fields",
-           "evaluate", "evaluate_mask", "ids_of", "matches", "prepare"]
+           "evaluate", "evaluate_mask", "ids_of", "matches", "prepare", "shared_fields"]

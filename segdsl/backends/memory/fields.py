@@ -205,3 +205,21 @@ BATCH_KINDS: dict[Kind, Callable[[CustomerFields, Field], Column]] = {
 def compute_fields(ms: MemoryStore, window: Window, ctx: RunContext) -> CustomerFields:
     """Every customer's fields over the orders of ``window``, as seen from ``ctx``."""
     return CustomerFields(ms, ctx.window_bounds(window), ctx.as_of)
+
+
+_KEEP_FIELDS = 2
+
+
+def shared_fields(ms: MemoryStore, window: Window, ctx: RunContext) -> CustomerFields:
+    """The fields for ``window``, reused from a recent call on the same prepared store.
+
+    Segments with the same window share them, and so do a segment and the segments it
+    refers to (``IN SEGMENT``) when their windows agree."""
+    key = (*ctx.window_bounds(window), ctx.as_of)
+    found = ms.recent_fields.pop(key, None)
+    if not isinstance(found, CustomerFields):
+        found = compute_fields(ms, window, ctx)
+    ms.recent_fields[key] = found  # most recent last
+    while len(ms.recent_fields) > _KEEP_FIELDS:
+        del ms.recent_fields[next(iter(ms.recent_fields))]
+    return found

@@ -28,9 +28,21 @@ from segdsl.backends.memory.columns import (
     align,
     mul,
 )
-from segdsl.backends.memory.fields import CustomerFields
+from segdsl.backends.memory.fields import CustomerFields, shared_fields
 from segdsl.backends.memory.prepare import BoolArray, day_number
-from segdsl.check.typed import And, Condition, Const, FieldRef, Not, Op, Or, Predicate, Value
+from segdsl.check.typed import (
+    And,
+    CheckedSegment,
+    Condition,
+    Const,
+    FieldRef,
+    InSegment,
+    Not,
+    Op,
+    Or,
+    Predicate,
+    Value,
+)
 from segdsl.context import RunContext
 
 Compare = Callable[[Any, Any], Any]
@@ -77,6 +89,8 @@ class Evaluator:
         match cond:
             case Predicate():
                 return self.full(self.predicate(cond))
+            case InSegment(segment=ref):
+                return self.membership(ref)
             case Not(operand=inner):
                 return ~self.mask(inner)
             case And(left=lhs, right=rhs):
@@ -84,6 +98,14 @@ class Evaluator:
             case Or(left=lhs, right=rhs):
                 return self.mask(lhs) | self.mask(rhs)
         raise AssertionError(f"unknown condition {cond!r}")
+
+    def membership(self, ref: CheckedSegment) -> BoolArray:
+        """Who is in ``ref``, over ref's own window: this window's fields when they agree,
+        else the store's cached fields for that window (``shared_fields``)."""
+        fields = self.fields
+        if self.ctx.window_bounds(ref.window) != fields.bounds:
+            fields = shared_fields(fields.ms, ref.window, self.ctx)
+        return Evaluator(fields, self.ctx).mask(ref.condition)
 
     def full(self, m: Mask) -> BoolArray:
         """A per-customer mask from a result that may be one bool (store_aov is shared)."""

@@ -25,6 +25,7 @@ from segdsl.check.typed import (
     Condition,
     Const,
     FieldRef,
+    InSegment,
     Not,
     Op,
     Or,
@@ -255,6 +256,9 @@ def _holds(c: OneCustomer, ctx: RunContext, cond: Condition) -> bool:
     match cond:
         case Predicate():
             return _predicate(c, ctx, cond)
+        case InSegment(segment=ref):
+            # The referenced segment sees the customer through its own window.
+            return matches(ref, c.store, c.store.customers.customer_id[c.row], ctx)
         case Not(operand=inner):
             return not _holds(c, ctx, inner)
         case And(left=lhs, right=rhs):

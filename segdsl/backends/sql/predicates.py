@@ -16,7 +16,18 @@ from sqlglot import exp
 from segdsl.backends.sql.dialects import date_lit, decimal_type, num
 from segdsl.backends.sql.fields import Day, ItemSet, Num, Term, Text, not_null, term
 from segdsl.backends.sql.scope import CUSTOMERS, Scope
-from segdsl.check.typed import And, Condition, Const, FieldRef, Not, Op, Or, Predicate, Value
+from segdsl.check.typed import (
+    And,
+    Condition,
+    Const,
+    FieldRef,
+    InSegment,
+    Not,
+    Op,
+    Or,
+    Predicate,
+    Value,
+)
 
 _COMPARE: dict[Op, type[exp.Binary]] = {Op.EQ: exp.EQ, Op.LT: exp.LT, Op.LE: exp.LTE,
                                          Op.GT: exp.GT, Op.GE: exp.GTE}
@@ -26,6 +37,11 @@ def condition(c: Condition, s: Scope) -> exp.Expr:
     match c:
         case Predicate():
             return predicate(c, s)
+        case InSegment():
+            # Imported here: compose builds whole queries, and the query module imports this.
+            from segdsl.backends.sql.compose import membership
+
+            return membership(c, s)
         case Not(operand=o):
             return exp.not_(exp.paren(condition(o, s), copy=False), copy=False)
         case And(left=lhs, right=rhs):

@@ -35,6 +35,7 @@ class Scope:
     mapping: TableMapping
     ctx: RunContext
     money_scale: int
+    depth: int = 0  # 0 for the query itself, n for a segment referred to n levels down
     uses_store: bool = field(default=False)  # set when store_aov is read: adds the STORE CTE
     uses_rfm: bool = field(default=False)  # set when a score is read: adds RANKS and RFM
 
