@@ -5,9 +5,13 @@ few more) in memory, in DuckDB and SQLite (in-process), and in PostgreSQL and My
 schema / database of their own, dropped afterwards). Prints each segment's count per engine,
 whether every engine selected exactly the same ids, and each engine's time.
 
+With ``--system`` it also runs the eight SYSTEM segments (segdsl/system, RFM over the last
+12 months) and prints, per engine, whether they partition the customers with an order in that
+window: the counts add up to that number and every such customer is in exactly one.
+
     python benchmarks/online_retail_engines.py [--source online_retail.csv.gz]
         [--postgres postgresql://postgres@127.0.0.1:5432/test]
-        [--mysql mysql://root@127.0.0.1:3306/test] [--as-of 2011-12-09]
+        [--mysql mysql://root@127.0.0.1:3306/test] [--as-of 2011-12-09] [--system]
 """
 
 from __future__ import annotations
@@ -27,6 +31,10 @@ from segdsl.context import RunContext
 from segdsl.runner import MemorySession, Session, SqlSession
 from segdsl.store import importer
 from segdsl.store.model import Store
+from segdsl.syntax.parser import parse_window
+from segdsl.system import system_segments
+
+BUYERS = "system buyers: orders >= 1, window from -1y"
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_SOURCE = ROOT.parent / "shared" / "data" / "online-retail" / "online_retail.csv.gz"
@@ -40,6 +48,35 @@ EXTRA = [
     "first_order_date < 2011-01-01 AND last_order_date > 2011-11-01",
     "orders = 0",
 ]
+
+
+def with_system(segs: list[CheckedSegment]) -> list[CheckedSegment]:
+    """``segs``, the SYSTEM segments, and the customers they must partition (same window)."""
+    buyers = check_condition("orders >= 1", window=parse_window("from -1y"), name=BUYERS)
+    buyers.raise_for_errors()
+    return segs + system_segments() + buyers.segments
+
+
+def partition_report(answers: dict[str, dict[str, list[str]]]) -> int:
+    """Per engine: do the SYSTEM segments partition the buyers? Returns the failures."""
+    names = [s.name for s in system_segments()]
+    print(f"\nSYSTEM segments (window from -1y){'':<24}" + "".join(f"{e:>10}" for e in answers))
+    for name in names:
+        print(f"{name:<58}" + "".join(f"{len(a[name]):>10,}" for a in answers.values()))
+    failures = 0
+    sums, buyers, exact = [], [], []
+    for a in answers.values():
+        members = [cid for name in names for cid in a[name]]
+        sums.append(len(members))
+        buyers.append(len(a[BUYERS]))
+        ok = sorted(members) == sorted(a[BUYERS])  # each buyer once, and nobody else
+        exact.append("yes" if ok else "NO")
+        failures += not ok
+    for label, row in (("sum of the 8", sums), ("customers with an order in the window",
+                                                 buyers)):
+        print(f"{label:<58}" + "".join(f"{v:>10,}" for v in row))
+    print(f"{'each such customer in exactly one':<58}" + "".join(f"{v:>10}" for v in exact))
+    return failures
 
 
 def segments(store: Store) -> list[CheckedSegment]:
@@ -108,6 +145,8 @@ def main() -> None:
     ap.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     ap.add_argument("--mysql", default="mysql://root@127.0.0.1:3306/test")
     ap.add_argument("--as-of", default="2011-12-09")
+    ap.add_argument("--system", action="store_true",
+                    help="also check that the SYSTEM segments partition the buyers")
     args = ap.parse_args()
     as_of = date.fromisoformat(args.as_of)
 
@@ -117,6 +156,8 @@ def main() -> None:
     print(f"imported {args.source.name} in {time.perf_counter() - start:.1f} s: "
           f"{len(store.customers):,} customers, {len(store.orders):,} orders")
     segs = segments(store)
+    if args.system:
+        segs = with_system(segs)
 
     answers: dict[str, dict[str, list[str]]] = {}
     timings: dict[str, tuple[float, float]] = {}
@@ -148,7 +189,8 @@ def main() -> None:
     for e in engines:
         print(f"{e:<10}{timings[e][0]:>16.2f}{timings[e][1]:>12.2f}")
     print(f"\n{len(segs)} segments x {len(engines)} engines: {disagreements} disagreement(s)")
-    raise SystemExit(1 if disagreements else 0)
+    failures = partition_report(answers) if args.system else 0
+    raise SystemExit(1 if disagreements or failures else 0)
 
 
 if __name__ == "__main__":
