@@ -22,7 +22,6 @@ a reference always embeds its target already checked; a cycle is an error.
 from __future__ import annotations
 
 import difflib
-import sys
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import cast
@@ -34,8 +33,6 @@ from segdsl.check.library import SegmentLibrary
 from segdsl.errors import Diagnostic, Fix, SegmentError, Severity, Span
 from segdsl.syntax import ast
 from segdsl.syntax.parser import parse_condition, parse_file
-
-MAX_COMPARISONS = 1000
 
 _ORDERING_OPS = {"<": typed.Op.LT, "<=": typed.Op.LE, ">": typed.Op.GT, ">=": typed.Op.GE}
 _TEXT_KINDS = {"contains": typed.Op.CONTAINS, "starts_with": typed.Op.STARTS_WITH,
@@ -483,51 +480,13 @@ class _Checker:
 _WINDOW_FIELD = Field("window", FieldType.DATE, Kind.FIRST_ORDER_DATE, "window bound")
 
 
-def _count_comparisons(node: ast.Condition) -> int:
-    count, stack = 0, [node]
-    while stack:
-        n = stack.pop()
-        match n:
-            case ast.BoolOp():
-                stack += [n.left, n.right]
-            case ast.Not():
-                stack.append(n.operand)
-            case ast.Group():
-                stack.append(n.inner)
-            case _:
-                count += 1
-    return count
-
-
-def _too_long(node: ast.Condition, span: Span) -> Diagnostic | None:
-    n = _count_comparisons(node)
-    if n > MAX_COMPARISONS:
-        return Diagnostic("E106", Severity.ERROR, f"this condition has {n:,} comparisons; the "
-                          f"limit is {MAX_COMPARISONS:,}", span,
-                          hint="split it into several segments")
-    return None
-
-
-def _deep_enough() -> None:
-    # Conditions chain left to right, so a long chain is a deep tree; the limits above keep the
-    # depth bounded and this keeps Python's recursion limit above that bound.
-    if sys.getrecursionlimit() < 10_000:
-        sys.setrecursionlimit(10_000)
-
-
 def check_parsed_condition(node: ast.Condition, source: str, *,
                            schema: StoreSchema | None = None,
                            window: ast.Window | None = None, name: str = "expr",
                            origin: str = "<expr>", library: Library = None) -> CheckResult:
     """Check a parsed bare condition; ``IN SEGMENT`` can only name segments of ``library``."""
-    _deep_enough()
     checker = _Checker(source, schema, library)
     result = CheckResult(source=source, origin=origin)
-    span = Span(0, len(source), 1, 1, source.count("\n") + 1, 1)
-    too_long = _too_long(node, span)
-    if too_long:
-        result.diagnostics = [too_long]
-        return result
     win = checker.window(window)
     cond = checker.condition(node)
     result.diagnostics = checker.diags
@@ -559,7 +518,6 @@ def check_file(source: str, *, schema: StoreSchema | None = None,
     ``IN SEGMENT`` names a segment of this file or of ``library`` (the file's own win when a
     name is in both); the checked segments embed what they refer to.
     """
-    _deep_enough()
     try:
         parsed = parse_file(source, origin)
     except SegmentError as err:
@@ -569,10 +527,6 @@ def check_file(source: str, *, schema: StoreSchema | None = None,
     result = CheckResult(source=source, origin=origin)
     for i, seg in enumerate(parsed.segments):
         diags = checker.file_diags.setdefault(i, [])
-        too_long = _too_long(seg.condition, seg.span)
-        if too_long:
-            diags.append(too_long)
-            checker.file_checked[i] = None
         first = checker.file_index.setdefault(seg.name.lower(), i)
         if first != i:
             diags.append(Diagnostic(

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import sys
 from decimal import Decimal
 from importlib import resources
 from pathlib import Path
@@ -26,7 +27,15 @@ from segdsl.errors import Diagnostic, SegmentError, Severity, Span
 from segdsl.syntax import ast
 
 MAX_SOURCE_CHARS = 1_000_000
-MAX_NESTING = 200
+MAX_NESTING = 200  # parentheses, judged on the raw text before parsing
+# What every engine can run: SQLite's parser overflows on deeply nested SQL and DuckDB limits
+# expression depth, so a condition may hold at most MAX_COMPARISONS comparisons and nest NOT
+# and parentheses at most MAX_DEPTH deep. Counted on the parse tree without recursion, before
+# any stage that recurses over it. (tests/test_limits.py runs both limits on every engine.)
+MAX_COMPARISONS = 500
+MAX_DEPTH = 40
+_NESTING_RULES = {"negation", "group"}
+_CONDITION_ROOTS = {"condition_only", "segment"}
 
 
 def grammar_text() -> str:
@@ -326,10 +335,64 @@ def _check_limits(source: str, origin: str) -> None:
             depth = max(0, depth - 1)
 
 
+def _size(condition: Tree[Token]) -> tuple[int, int]:
+    """(comparisons, deepest nesting) of a condition subtree. NOT, parentheses and every switch
+    between AND and OR each nest one level: SQL needs a parenthesis for each of them."""
+    comparisons, deepest = 0, 0
+    stack: list[tuple[Tree[Token], int]] = [(condition, 0)]
+    while stack:
+        node, depth = stack.pop()
+        if node.data == "binary":
+            op = node.children[1].type  # type: ignore[union-attr]
+            for child in node.children:
+                if isinstance(child, Tree):
+                    switch = child.data == "binary" and \
+                        child.children[1].type != op  # type: ignore[union-attr]
+                    deepest = max(deepest, depth + switch)
+                    stack.append((child, depth + switch))
+        elif node.data in _NESTING_RULES:
+            deepest = max(deepest, depth + 1)
+            stack += [(c, depth + 1) for c in node.children if isinstance(c, Tree)]
+        else:
+            comparisons += 1
+    return comparisons, deepest
+
+
+def _limit_diagnostics(tree: Tree[Token]) -> list[Diagnostic]:
+    roots = [tree] if tree.data in _CONDITION_ROOTS else \
+        [t for t in tree.children if isinstance(t, Tree) and t.data == "segment"]
+    out = []
+    for root in roots:
+        condition = root.children[-1]
+        if not isinstance(condition, Tree):
+            continue
+        span = _meta_span(root.meta)
+        comparisons, depth = _size(condition)
+        if comparisons > MAX_COMPARISONS:
+            out.append(Diagnostic("E106", Severity.ERROR, f"this condition has {comparisons:,} "
+                                  f"comparisons; the limit is {MAX_COMPARISONS:,}", span,
+                                  hint="split it into several segments (IN SEGMENT combines "
+                                  "them)"))
+        elif depth > MAX_DEPTH:
+            out.append(Diagnostic("E107", Severity.ERROR, f"the condition nests {depth:,} levels "
+                                  "deep (NOT, parentheses and each switch between AND and OR); "
+                                  f"the limit is {MAX_DEPTH}", span,
+                                  hint="a double NOT cancels out; split deep conditions into "
+                                  "segments"))
+    return out
+
+
 def _parse(source: str, start: str, origin: str) -> Any:
     _check_limits(source, origin)
+    # A chain of N comparisons is a left-deep tree N levels deep; the transformer below and
+    # the later stages recurse over it, within the limits counted here.
+    if sys.getrecursionlimit() < 10_000:
+        sys.setrecursionlimit(10_000)
     try:
         tree: Tree[Token] = _lark().parse(source, start=start)
+        too_big = _limit_diagnostics(tree) if start != "window_only" else []
+        if too_big:
+            raise SegmentError(too_big, source, origin)
         # No token callbacks are defined (tokens pass through as they are): skip looking them up.
         return _ToAst(visit_tokens=False).transform(tree)
     except UnexpectedInput as err:

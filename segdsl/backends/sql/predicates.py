@@ -44,11 +44,27 @@ def condition(c: Condition, s: Scope) -> exp.Expr:
             return membership(c, s)
         case Not(operand=o):
             return exp.not_(exp.paren(condition(o, s), copy=False), copy=False)
-        case And(left=lhs, right=rhs):
-            return exp.and_(condition(lhs, s), condition(rhs, s), copy=False)
-        case Or(left=lhs, right=rhs):
-            return exp.or_(condition(lhs, s), condition(rhs, s), copy=False)
+        case And():
+            return exp.and_(*[condition(o, s) for o in _run(c, And)], copy=False)
+        case Or():
+            return exp.or_(*[condition(o, s) for o in _run(c, Or)], copy=False)
     raise AssertionError(f"unknown condition {c!r}")
+
+
+def _run(c: And | Or, kind: type[And] | type[Or]) -> list[Condition]:
+    """The operands of a run of one connector, left to right: ``(a AND b) AND c`` is
+    ``a AND b AND c`` (associative, and every predicate is two-valued). exp.and_/exp.or_
+    parenthesise connector operands, so building the run pairwise would nest one level per
+    comparison, which SQLite's parser cannot take past ~90 levels."""
+    out: list[Condition] = []
+    stack: list[Condition] = [c]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, kind):
+            stack += [node.right, node.left]
+        else:
+            out.append(node)
+    return out
 
 
 def _guard(*parts: exp.Expr | None) -> exp.Expr:
