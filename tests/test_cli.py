@@ -247,3 +247,15 @@ def test_a_byte_order_mark_in_a_segment_file_is_ignored(tmp_path: Path) -> None:
     seg = tmp_path / "bom.seg"
     seg.write_bytes('\ufeffsegment a "A" where orders > 1\n'.encode())
     assert invoke("check", str(seg)).exit_code == 0
+
+
+def test_expressions_can_name_the_system_segments() -> None:
+    data = EXAMPLES / "online-retail"
+    base = ["run", "--data", str(data), "--as-of", "2011-12-09", "--format", "json"]
+    champions = json.loads(invoke(*base, "--expr", "IN SEGMENT champions").stdout)
+    big = json.loads(invoke(*base, "--expr", 'IN SEGMENT "Champions" AND amount_spent > 5000'
+                            ).stdout)
+    assert champions["count"] > big["count"] > 0
+    assert set(big["customer_ids"]) <= set(champions["customer_ids"])
+    result = invoke(*base, "--expr", "IN SEGMENT champs")
+    assert result.exit_code == 2 and "E230" in result.stderr

@@ -156,16 +156,22 @@ def parse_as_of(value: str | None) -> date | None:
 
 def check_text(text: SegmentText, schema: Any, window: ast.Window | None,
                segment_name: str | None) -> CheckResult:
-    """Check FILE or --expr; a CLI window overrides each segment's own."""
+    """Check FILE or --expr; a CLI window overrides each segment's own. ``IN SEGMENT`` can name
+    the built-in SYSTEM segments (and, in a file, the file's own)."""
+    from segdsl.check.library import SegmentLibrary
+    from segdsl.system import system_segments
+
+    library = SegmentLibrary(system_segments())
     if text.is_file:
-        result = check_file(text.source, schema=schema, origin=text.origin)
+        result = check_file(text.source, schema=schema, origin=text.origin, library=library)
         if window is not None and result.ok:
             win = check_window(window, "", "--from/--to")
             result.segments = [replace(s, window=win) for s in result.segments]
     else:
         if segment_name:
             raise UsageError("--segment picks a segment of a FILE; it has no meaning with --expr")
-        result = check_condition(text.source, schema=schema, window=window, origin=text.origin)
+        result = check_condition(text.source, schema=schema, window=window, origin=text.origin,
+                                 library=library)
     if segment_name and result.ok:
         chosen = [s for s in result.segments if s.name.lower() == segment_name.lower()]
         if not chosen:
