@@ -338,7 +338,8 @@ def test_check_reports_unknown_and_cyclic_references(tmp_path: Path) -> None:
                      ("E230", "no segment named `d`")]
 
 
-def test_check_expr_alone_explains_that_no_segments_are_known() -> None:
-    result = CliRunner().invoke(cli, ["check", "--expr", "IN SEGMENT champions"])
+def test_check_expr_knows_the_system_segments_and_suggests_them() -> None:
+    assert CliRunner().invoke(cli, ["check", "--expr", "IN SEGMENT champions"]).exit_code == 0
+    result = CliRunner().invoke(cli, ["check", "--expr", "IN SEGMENT champs"])
     assert result.exit_code == 2
-    assert "E230" in result.stderr and "no segments are known here" in result.stderr
+    assert "E230" in result.stderr and "champions" in result.stderr

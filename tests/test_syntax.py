@@ -156,3 +156,11 @@ def test_any_text_parses_or_gives_diagnostics(text: str) -> None:
         parse_condition(text)
     except SegmentError as err:
         assert err.diagnostics and err.diagnostics[0].span is not None
+
+
+def test_names_may_use_letters_of_any_script() -> None:
+    parsed = parse_file('segment café_été "Café" where orders > 1\n'
+                        'segment größe "Größe" where IN SEGMENT café_été\n')
+    assert [s.name for s in parsed.segments] == ["café_été", "größe"]
+    with pytest.raises(SegmentError):
+        parse_file('segment 9lives "Nine" where orders > 1\n')
