@@ -4,6 +4,7 @@ refresh)."""
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,8 +40,14 @@ class Definition:
         return hashlib.sha256(normal.encode("utf-8")).hexdigest()
 
 
+@functools.cache
+def _system() -> tuple[Definition, ...]:
+    # The SYSTEM files ship inside the package and never change while it runs: check once.
+    return tuple(Definition(s, SYSTEM, "<system>") for s in system_segments())
+
+
 def system_definitions() -> list[Definition]:
-    return [Definition(s, SYSTEM, "<system>") for s in system_segments()]
+    return list(_system())
 
 
 def custom_definitions(folder: Path, schema: StoreSchema | None) -> list[Definition]:

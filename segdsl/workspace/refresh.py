@@ -11,6 +11,7 @@ import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
+from itertools import compress
 from typing import Any, Protocol
 
 from segdsl.backends.sql.batch import batch_sql
@@ -21,9 +22,9 @@ from segdsl.workspace.definitions import SYSTEM, Definition, all_definitions
 from segdsl.workspace.state import (
     SegmentState,
     Update,
-    all_members,
     ensure_tables,
     forget_segment,
+    members_of,
     read_states,
     write_segments,
 )
@@ -130,7 +131,7 @@ def refresh(ws: Workspace, names: Sequence[str] = (), *, all_: bool = False,
             for d, r in todo:
                 groups.setdefault(ctx.window_bounds(d.segment.window), []).append((d, r))
             progress.start(len(groups) + 1)
-            before = all_members(db) if todo else {}
+            before = members_of(db, [d.name for d, _ in todo])
             updates: list[Update] = []
             for bounds, group in groups.items():
                 members = _compute(db, [d for d, _ in group], ctx, ws, info.money_scale)
@@ -162,9 +163,9 @@ def _compute(db: StateDb, defs: list[Definition], ctx: Any, ws: Workspace,
     rows = db.execute(sql)
     if not rows:
         return [set() for _ in defs]
-    ids, *flags = zip(*rows, strict=True)  # column-wise: one pass per segment
-    keys = [str(i) for i in ids]
-    return [{k for k, f in zip(keys, column, strict=True) if f == 1} for column in flags]
+    ids, *flags = zip(*rows, strict=True)  # column-wise: one C-level pass per segment
+    keys = list(map(str, ids))
+    return [set(compress(keys, column)) for column in flags]  # the flags are 0 or 1
 
 
 def _diff(d: Definition, reason: str, members: set[str], before: set[str],

@@ -9,8 +9,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from itertools import groupby
+from typing import Any
 
 from segdsl.workspace.db import StateDb
 
@@ -88,11 +91,22 @@ def read_history(db: StateDb, name: str) -> list[tuple[str, int, int, int]]:
     return [(str(a), int(b), int(c), int(d)) for a, b, c, d in rows]
 
 
-def all_members(db: StateDb) -> dict[str, set[str]]:
-    """Every stored segment's members, in one query."""
-    out: dict[str, set[str]] = {}
-    for segment, customer in db.execute(f"SELECT segment, customer_id FROM {MEMBERS}"):
-        out.setdefault(str(segment), set()).add(str(customer))
+def members_of(db: StateDb, names: Sequence[str]) -> dict[str, set[str]]:
+    """The stored members of the segments ``names``, in one query."""
+    out: dict[str, set[str]] = {name: set() for name in names}
+    if not names:
+        return out
+    marks = ", ".join("?" * len(names))
+    rows = db.execute(f"SELECT segment, customer_id FROM {MEMBERS} WHERE segment IN ({marks}) "
+                      "ORDER BY segment", tuple(names))
+    if not rows:
+        return out
+    segments, customers = zip(*rows, strict=True)  # sorted by segment: one slice each
+    start = 0
+    for segment, run in groupby(segments):
+        end = start + len(list(run))
+        out[str(segment)] = set(map(str, customers[start:end]))
+        start = end
     return out
 
 
@@ -104,25 +118,55 @@ class Update:
     left: set[str]
 
 
+# Rows per multi-row INSERT ... VALUES: at most 900 placeholders (old SQLite allows 999).
+_PARAMS = 900
+
+
+def _insert_rows(db: StateDb, table: str, rows: list[tuple[Any, ...]]) -> None:
+    """Small typed rows (counts are numbers) as few multi-row INSERTs."""
+    if not rows:
+        return
+    width = len(rows[0])
+    step = max(1, _PARAMS // width)
+    for start in range(0, len(rows), step):
+        chunk = rows[start:start + step]
+        one = "(" + ", ".join("?" * width) + ")"
+        db.execute(f"INSERT INTO {table} VALUES {', '.join([one] * len(chunk))}",
+                   tuple(v for row in chunk for v in row))
+
+
 def write_segments(db: StateDb, updates: list[Update]) -> None:
-    """Replace the segments' rows, members and last changes; append to their history. A
-    statement per table, not per segment; runs in the caller's transaction."""
+    """Replace the segments' rows and last changes, append to their history, and bring their
+    stored members up to date; runs in the caller's transaction.
+
+    ``Update.entered``/``left`` must be the difference from the members stored now (read in
+    the same transaction), so members are written by difference: an unchanged segment's
+    members are not touched, one that only gained members gets the newcomers appended, and
+    one that lost members has its members replaced. A statement per table, not per segment.
+    """
     if not updates:
         return
     names = tuple(u.state.name for u in updates)
     marks = ", ".join("?" * len(names))
-    for table in (SEGMENTS, MEMBERS, CHANGES):
+    for table in (SEGMENTS, CHANGES):
         db.execute(f"DELETE FROM {table} WHERE segment IN ({marks})", names)
+    shrunk = tuple(u.state.name for u in updates if u.left)
+    if shrunk:
+        db.execute(f"DELETE FROM {MEMBERS} WHERE segment IN ({', '.join('?' * len(shrunk))})",
+                   shrunk)
+    rows: list[tuple[Any, ...]] = []
+    history: list[tuple[Any, ...]] = []
     for u in updates:
         st = u.state
         stamp = st.refreshed_at.isoformat()
-        db.execute(f"INSERT INTO {SEGMENTS} VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                   (st.name, st.title, st.kind, st.definition, st.def_hash, st.window,
-                    st.count, stamp, st.entered, st.left))
-        db.execute(f"INSERT INTO {HISTORY} VALUES (?, ?, ?, ?, ?, ?)",
-                   (st.name, stamp, st.count, st.entered, st.left, st.def_hash))
+        rows.append((st.name, st.title, st.kind, st.definition, st.def_hash, st.window,
+                     st.count, stamp, st.entered, st.left))
+        history.append((st.name, stamp, st.count, st.entered, st.left, st.def_hash))
+    _insert_rows(db, SEGMENTS, rows)
+    _insert_rows(db, HISTORY, history)
     db.insert(MEMBERS, ["segment", "customer_id"],
-              [(u.state.name, c) for u in updates for c in sorted(u.members)])
+              [(u.state.name, c) for u in updates
+               for c in sorted(u.members if u.left else u.entered)])
     db.insert(CHANGES, ["segment", "customer_id", "change_kind"],
               [(u.state.name, c, kind) for u in updates
                for kind, ids in (("entered", u.entered), ("left", u.left)) for c in sorted(ids)])
