@@ -97,32 +97,30 @@ def _loaded_sessions(case: Case, url: str, tmp_path: Path) -> Iterator[tuple[lis
             session.close()
 
 
+def _check_loaded(case: Case, url: str, tmp_path: Path) -> None:
+    """Load the case with the loader `segdsl load` uses, then run every run against the URL."""
+    for runs, session in _loaded_sessions(case, url, tmp_path):
+        library = _library(case, session)
+        for run in runs:
+            _expect(run, _select(session, run, library))
+
+
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case_on_database_files(case: Case, tmp_path: Path) -> None:
-    """`segdsl load` into DuckDB and SQLite files, then run against the URL."""
     for url in (f"duckdb:///{tmp_path}/s.duckdb", f"sqlite:///{tmp_path}/s.sqlite"):
-        for runs, session in _loaded_sessions(case, url, tmp_path):
-            library = _library(case, session)
-            for run in runs:
-                _expect(run, _select(session, run, library))
+        _check_loaded(case, url, tmp_path)
 
 
 @pytest.mark.postgres
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case_on_postgres(case: Case, postgres_url: str, tmp_path: Path) -> None:
-    for runs, session in _loaded_sessions(case, postgres_url, tmp_path):
-        library = _library(case, session)
-        for run in runs:
-            _expect(run, _select(session, run, library))
+    _check_loaded(case, postgres_url, tmp_path)
 
 
 @pytest.mark.mysql
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case_on_mysql(case: Case, mysql_url: str, tmp_path: Path) -> None:
-    for runs, session in _loaded_sessions(case, mysql_url, tmp_path):
-        library = _library(case, session)
-        for run in runs:
-            _expect(run, _select(session, run, library))
+    _check_loaded(case, mysql_url, tmp_path)
 
 
 @pytest.mark.parametrize("case,run", RUNS, ids=[r.id for _, r in RUNS])
