@@ -343,3 +343,15 @@ def test_check_expr_knows_the_system_segments_and_suggests_them() -> None:
     result = CliRunner().invoke(cli, ["check", "--expr", "IN SEGMENT champs"])
     assert result.exit_code == 2
     assert "E230" in result.stderr and "champions" in result.stderr
+
+
+def test_a_file_segment_titled_like_a_library_one_is_the_one_meant() -> None:
+    from segdsl.check.library import SegmentLibrary
+    from segdsl.system import system_segments
+
+    text = ('segment mine "Can\'t Lose Them" where orders >= 1\n'
+            'segment user "User" where IN SEGMENT "can\'t lose them"\n')
+    result = check_file(text, library=SegmentLibrary(system_segments()))
+    assert result.ok, [d.message for d in result.diagnostics]
+    user = result.segments[1]
+    assert [s.name for s in user.references] == ["mine"]

@@ -310,7 +310,9 @@ class _Checker:
         titled: list[int | typed.CheckedSegment] = [
             i for i, seg in enumerate(self.file_segments)
             if seg.title.lower() == key and self.file_index.get(seg.name.lower()) == i]
-        return titled + list(self.library.titled(reference))
+        # As with names, the file's own segments come before the library's: a store's segment
+        # titled like a built-in one is the one its own file means.
+        return titled or list(self.library.titled(reference))
 
     def _name_of(self, target: int | typed.CheckedSegment) -> str:
         return target.name if isinstance(target, typed.CheckedSegment) \
