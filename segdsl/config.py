@@ -95,6 +95,19 @@ def _custom_types(raw: dict[str, Any], where: Path) -> dict[str, FieldType]:
     return out
 
 
+def _timezone(name: object, where: Path) -> str | None:
+    """A valid IANA time zone name, judged when the config is read rather than at first use."""
+    if name is None:
+        return None
+    from segdsl.store.reader import zone
+
+    try:
+        zone(str(name))
+    except UsageError as err:
+        raise UsageError(f"{where}: timezone: {err}") from None
+    return str(name)
+
+
 def load_config(path: Path | None = None) -> Config:
     """Read ``path``, or ``./segdsl.toml`` when it exists, or return the defaults."""
     if path is None:
@@ -119,7 +132,7 @@ def load_config(path: Path | None = None) -> Config:
     segments = raw.get("segments")
     interval = raw.get("refresh_interval")
     return Config(
-        timezone=raw.get("timezone"),
+        timezone=_timezone(raw.get("timezone"), path),
         currency=raw.get("currency"),
         data=(base / data) if data else None,
         db=resolve_db_url(raw["db"], base) if raw.get("db") else None,

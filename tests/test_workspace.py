@@ -211,3 +211,66 @@ def test_help_everywhere() -> None:
 
 def test_no_workspace_is_a_usage_error(tmp_path: Path) -> None:
     assert "segdsl init" in run("list", "-w", str(tmp_path), ok=2)
+
+
+def _counts(ws: Path) -> dict[str, int]:
+    rows = json.loads(run("list", "-w", str(ws), "--format", "json"))["segments"]
+    return {r["name"]: r["count"] for r in rows}
+
+
+def test_custom_segments_refer_across_files_and_to_system_ones(tmp_path: Path) -> None:
+    ws = tmp_path / "x"
+    run("init", str(ws), "--example")
+    (ws / "segments" / "a_refs.seg").write_text(
+        'segment champ_big "Champions who spend big"\n  window from -1y\n'
+        "  where IN SEGMENT champions AND amount_spent > 3000\n"
+        'segment not_lost "Not lost, ordered twice"\n'
+        '  where orders >= 2 AND NOT IN SEGMENT "lost" AND NOT IN SEGMENT z_base\n')
+    (ws / "segments" / "z_base.seg").write_text(
+        'segment z_base "Base"\n  where orders >= 20\n')
+    run("refresh", "-w", str(ws), "--all")
+    counts = _counts(ws)
+    # worked independently: the same segments run as one file by `segdsl run` on the same data
+    (tmp_path / "all.seg").write_text(
+        (ws / "segments" / "a_refs.seg").read_text()
+        + (ws / "segments" / "z_base.seg").read_text())
+    direct = json.loads(run("run", str(tmp_path / "all.seg"), "--data",
+                            str(Path(__file__).resolve().parents[1] / "examples/online-retail"),
+                            "--as-of", "2011-12-09", "--format", "json"))["segments"]
+    assert {s["segment"]: s["count"] for s in direct} == {
+        k: counts[k] for k in ("champ_big", "not_lost", "z_base")}
+    assert 0 < counts["champ_big"] < counts["champions"]
+
+
+def test_a_segment_is_refreshed_when_one_it_refers_to_changes(tmp_path: Path) -> None:
+    ws = tmp_path / "x"
+    run("init", str(ws), "--example")
+    seg = ws / "segments" / "refs.seg"
+    seg.write_text('segment base "Base" where orders >= 3\n'
+                   'segment derived "Derived" where IN SEGMENT base AND aov > 300\n')
+    run("refresh", "-w", str(ws), "--all")
+    first = _counts(ws)
+    seg.write_text(seg.read_text().replace("orders >= 3", "orders >= 6"))
+    run("refresh", "-w", str(ws))  # nothing named: changed definitions only
+    second = _counts(ws)
+    assert second["base"] < first["base"]
+    assert second["derived"] < first["derived"]  # refreshed, though its own text is the same
+
+
+def test_a_missing_segments_folder_is_refused_not_emptied(tmp_path: Path) -> None:
+    ws = tmp_path / "x"
+    run("init", str(ws), "--example")
+    config = ws / "segdsl.toml"
+    config.write_text(config.read_text().replace('segments = "segments/"', 'segments = "nope/"'))
+    out = run("refresh", "-w", str(ws), "--all", ok=2)
+    assert "segments folder" in out and "does not exist" in out
+
+
+def test_a_bad_time_zone_is_refused_where_it_is_written(tmp_path: Path) -> None:
+    out = run("init", str(tmp_path / "w"), "--timezone", "Mars/Base", ok=2)
+    assert "unknown time zone 'Mars/Base'" in out
+    run("init", str(tmp_path / "v"))
+    config = tmp_path / "v" / "segdsl.toml"
+    config.write_text(config.read_text().replace('timezone = "UTC"', 'timezone = "Mars/Base"'))
+    out = run("refresh", "-w", str(tmp_path / "v"), ok=2)
+    assert "segdsl.toml: timezone: unknown time zone" in out

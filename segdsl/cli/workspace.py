@@ -104,6 +104,10 @@ def init(folder: str, example: bool, timezone: str | None) -> None:
 
 
 def _init(folder: Path, example: bool, timezone: str | None) -> Workspace:
+    if timezone is not None:
+        from segdsl.store.reader import zone
+
+        zone(timezone)  # refuse a bad name now, not at the first refresh
     from segdsl.workspace import example as ex
 
     if example:
