@@ -100,13 +100,11 @@ class SqlSession(Session):
         except BaseException:
             self.engine.close()
             raise
-        missing = [t for t in ("customers", "orders") if t not in info.tables]
-        if missing:
+        try:
+            info.require_store(url, mapping)
+        except UsageError:
             self.engine.close()
-            names = " and ".join(mapping.table(t) for t in missing)
-            raise UsageError(f"{url} has no {names} table{'s' if len(missing) > 1 else ''}: it "
-                             "holds no store; load one with `segdsl load`, or map the table "
-                             "names in segdsl.toml ([mapping.tables])")
+            raise
         self.info = info
         self.schema = info.schema()
         self.money_scale = info.money_scale

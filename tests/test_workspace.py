@@ -274,3 +274,9 @@ def test_a_bad_time_zone_is_refused_where_it_is_written(tmp_path: Path) -> None:
     config.write_text(config.read_text().replace('timezone = "UTC"', 'timezone = "Mars/Base"'))
     out = run("refresh", "-w", str(tmp_path / "v"), ok=2)
     assert "segdsl.toml: timezone: unknown time zone" in out
+
+
+def test_a_workspace_without_data_says_how_to_load_it(tmp_path: Path) -> None:
+    run("init", str(tmp_path / "w"))
+    out = run("refresh", "-w", str(tmp_path / "w"), ok=2)
+    assert "holds no store yet" in out and "segdsl load" in out

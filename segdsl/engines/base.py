@@ -44,6 +44,17 @@ class StoreInfo:
     def schema(self) -> StoreSchema:
         return StoreSchema(self.tables, dict(self.custom))
 
+    def require_store(self, where: str, mapping: TableMapping) -> None:
+        """Refuse a database that holds no store (a new workspace, a wrong URL) in words,
+        before a query fails on a missing table."""
+        missing = [t for t in ("customers", "orders") if t not in self.tables]
+        if missing:
+            names = " and ".join(mapping.table(t) for t in missing)
+            raise UsageError(f"{where} has no {names} table{'s' if len(missing) > 1 else ''}: "
+                             "it holds no store yet; load one with `segdsl load --db URL` or "
+                             "`segdsl import ... --db URL`, or map the table names in "
+                             "segdsl.toml ([mapping.tables])")
+
 
 @dataclass(frozen=True)
 class ColumnInfo:

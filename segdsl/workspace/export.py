@@ -71,6 +71,7 @@ def export_segment(ws: Workspace, name: str) -> Export:
     engine = open_engine(ws.url)
     try:
         info = engine.describe(ws.config.mapping)
+        info.require_store(f"the workspace database ({ws.url})", ws.config.mapping)
         db = StateDb(engine)
         states = {k.lower(): v for k, v in read_states(db).items()}
         state = states.get(name.lower())

@@ -111,6 +111,7 @@ def refresh(ws: Workspace, names: Sequence[str] = (), *, all_: bool = False,
     engine = open_engine(ws.url)
     try:
         info = engine.describe(ws.config.mapping)  # before the transaction: it rolls back
+        info.require_store(f"the workspace database ({ws.url})", ws.config.mapping)
         defs = all_definitions(ws.segments_dir, info.schema())
         known = {d.name.lower() for d in defs}
         unknown = [n for n in names if n.lower() not in known]

@@ -16,6 +16,7 @@ def describe(ws: Workspace, name: str) -> dict[str, Any]:
     engine = open_engine(ws.url)
     try:
         info = engine.describe(ws.config.mapping)
+        info.require_store(f"the workspace database ({ws.url})", ws.config.mapping)
         defs = {d.name.lower(): d for d in all_definitions(ws.segments_dir, info.schema())}
         d = defs.get(name.lower())
         if d is None:
