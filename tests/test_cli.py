@@ -259,3 +259,12 @@ def test_expressions_can_name_the_system_segments() -> None:
     assert set(big["customer_ids"]) <= set(champions["customer_ids"])
     result = invoke(*base, "--expr", "IN SEGMENT champs")
     assert result.exit_code == 2 and "E230" in result.stderr
+
+
+def test_check_json_on_an_unreadable_file_is_still_json(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.seg"
+    bad.write_bytes(b"segment a \"A\" where name = \"\xff\"\n")
+    result = invoke("check", str(bad), "--format", "json")
+    assert result.exit_code == 2
+    data = json.loads(result.stdout)
+    assert data["ok"] is False and "not UTF-8" in data["error"]

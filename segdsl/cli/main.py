@@ -67,7 +67,15 @@ def check(file: str | None, expr: str | None, segment_name: str | None, data: st
     """
     from segdsl.cli.common import check_text
 
-    text = read_segment_text(file, expr)
+    try:
+        text = read_segment_text(file, expr)
+    except UsageError as err:
+        if fmt != "json":
+            raise
+        # A tool asked for JSON: it gets a document saying the file could not be read.
+        echo_json({"ok": False, "origin": file or "<expr>", "segments": [],
+                   "diagnostics": [], "error": str(err)})
+        raise click.exceptions.Exit(EXIT_REFUSED) from None
     schema = _schema_if_given(data, db, engine, config_path)
     result = check_text(text, schema, None, segment_name)
     if fmt == "json":
