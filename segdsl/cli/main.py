@@ -321,6 +321,25 @@ def fields(fmt: str) -> None:
                "of customers (number, date or text).")
 
 
+# --- lsp -----------------------------------------------------------------------------------
+
+@cli.command()
+@click.option("--tcp", "tcp", metavar="HOST:PORT", default=None,
+              help="Listen on a TCP address instead of stdio.")
+def lsp(tcp: str | None) -> None:
+    """Run the language server (stdio unless --tcp HOST:PORT is given)."""
+    address: tuple[str, int] | None = None
+    if tcp is not None:
+        host, sep, port = tcp.rpartition(":")
+        if not sep or not host or not port.isdigit():
+            raise click.BadParameter("expected HOST:PORT, such as 127.0.0.1:2087",
+                                     param_hint="--tcp")
+        address = (host, int(port))
+    from segdsl_lsp.server import serve
+
+    serve(address)
+
+
 register_workspace_commands(cli)
 
 
