@@ -125,9 +125,11 @@ def test_every_combination_is_in_exactly_one_segment() -> None:
 def test_an_overlap_or_a_gap_would_be_caught() -> None:
     """The partition test is not vacuous: widening or narrowing one definition fails it."""
     text = system_sources()["rfm.seg"]
-    for before, after in [("frequency_score BETWEEN 2 AND 3", "frequency_score BETWEEN 1 AND 3"),
-                          ("recency_score = 1 AND frequency_score <= 2",
-                           "recency_score = 1 AND frequency_score <= 1")]:
+    # rfm.seg is kept in `segdsl fmt` layout (lower-case keywords).
+    for before, after in [("frequency_score between 2 and 3", "frequency_score between 1 and 3"),
+                          ("recency_score = 1 and frequency_score <= 2",
+                           "recency_score = 1 and frequency_score <= 1")]:
+        assert before in text
         changed = check_file(text.replace(before, after)).segments
         where = _membership(MemorySession(COMBO_STORE), changed, CTX)
         assert len(where) != 125 or any(len(n) != 1 for n in where.values()), before

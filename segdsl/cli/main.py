@@ -1,4 +1,4 @@
-"""The `segdsl` command: check, compile, run, load, import, fields."""
+"""The `segdsl` command: check, compile, run, load, import, fields, fmt."""
 
 from __future__ import annotations
 
@@ -28,6 +28,7 @@ from segdsl.cli.common import (
     warn,
     window_options,
 )
+from segdsl.cli.fmt import register as register_fmt_command
 from segdsl.cli.workspace import register as register_workspace_commands
 from segdsl.context import RunContext
 from segdsl.errors import SegmentError, UsageError
@@ -341,6 +342,7 @@ def lsp(tcp: str | None) -> None:
 
 
 register_workspace_commands(cli)
+register_fmt_command(cli)
 
 
 def main() -> None:
