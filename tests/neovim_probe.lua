@@ -25,6 +25,7 @@ local function run()
   vim.cmd("edit! " .. vim.fn.fnameescape(env.SEGDSL_NVIM_FILE))
   local buf = vim.api.nvim_get_current_buf()
   result.filetype = vim.bo[buf].filetype
+  result.commentstring = vim.bo[buf].commentstring
   -- A client is listed for the buffer once the server has answered `initialize`.
   result.initialized_in_time = vim.wait(timeout, function()
     return next(vim.lsp.buf_get_clients(buf)) ~= nil

@@ -86,6 +86,7 @@ def run_neovim(tmp_path: Path, command: list[str], wait_ms: int = WAIT_MS) -> di
 def test_neovim_shows_the_servers_diagnostic_and_completes_fields(tmp_path: Path) -> None:
     got = run_neovim(tmp_path, [sys.executable, "-m", "segdsl_lsp"])
     assert got["filetype"] == "segdsl"
+    assert got["commentstring"] == "# %s"
     assert got["initialized_in_time"], got
     [client] = got["clients"]
     assert client["name"] == "segdsl"
