@@ -35,11 +35,17 @@ WHERE
       AND COALESCE("segdsl_agg"."sum_minor", 0) > 5000
     )
     OR (
-      NOT "c"."name" IS NULL AND LOWER(REPLACE("c"."name", 'İ', 'i̇')) = 'resume'
+      NOT "c"."name" IS NULL
+      AND (
+        LOWER(REPLACE("c"."name", 'İ', 'i̇')) || '|'
+      ) = 'resume|'
     )
   )
   AND (
-    NOT "c"."tier" IS NULL AND LOWER(REPLACE("c"."tier", 'İ', 'i̇')) = 'gold'
+    NOT "c"."tier" IS NULL
+    AND (
+      LOWER(REPLACE("c"."tier", 'İ', 'i̇')) || '|'
+    ) = 'gold|'
   )
 ORDER BY
   "c"."customer_id"

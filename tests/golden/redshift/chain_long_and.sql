@@ -40,14 +40,16 @@ WHERE
   )
   AND (
     NOT "c"."country" IS NULL
-    AND LOWER(REPLACE("c"."country", 'İ', 'i̇')) IN (
-      'britain',
-      'gb',
-      'gbr',
-      'great britain',
-      'uk',
-      'united kingdom',
-      'united kingdom of great britain and northern ireland'
+    AND (
+      LOWER(REPLACE("c"."country", 'İ', 'i̇')) || '|'
+    ) IN (
+      'britain|',
+      'gb|',
+      'gbr|',
+      'great britain|',
+      'uk|',
+      'united kingdom|',
+      'united kingdom of great britain and northern ireland|'
     )
   )
 ORDER BY

@@ -33,7 +33,10 @@ WHERE
     COALESCE("segdsl_agg"."orders", 0) = 0 OR COALESCE("segdsl_agg"."orders", 0) = 1
   )
   AND (
-    NOT "c"."name" IS NULL AND LOWER(REPLACE("c"."name", 'İ', 'i̇')) = 'resume'
+    NOT "c"."name" IS NULL
+    AND (
+      LOWER(REPLACE("c"."name", 'İ', 'i̇')) || '|'
+    ) = 'resume|'
   )
 ORDER BY
   "c"."customer_id"

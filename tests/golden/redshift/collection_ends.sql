@@ -38,7 +38,9 @@ WHERE
     JOIN "product_collections" AS "p"
       ON "p"."product_id" = "i"."product_id"
     WHERE
-      RIGHT(LOWER(REPLACE("p"."collection", 'İ', 'i̇')), 4) = 'sale'
+      (
+        RIGHT(LOWER(REPLACE("p"."collection", 'İ', 'i̇')), 4) || '|'
+      ) = 'sale|'
   )
 ORDER BY
   "c"."customer_id"

@@ -30,18 +30,20 @@ LEFT JOIN "segdsl_agg"
   ON "segdsl_agg"."customer_id" = "c"."customer_id"
 WHERE
   NOT "c"."country" IS NULL
-  AND LOWER(REPLACE("c"."country", 'İ', 'i̇')) IN (
-    'britain',
-    'de',
-    'deu',
-    'federal republic of germany',
-    'gb',
-    'gbr',
-    'germany',
-    'great britain',
-    'uk',
-    'united kingdom',
-    'united kingdom of great britain and northern ireland'
+  AND (
+    LOWER(REPLACE("c"."country", 'İ', 'i̇')) || '|'
+  ) IN (
+    'britain|',
+    'de|',
+    'deu|',
+    'federal republic of germany|',
+    'gb|',
+    'gbr|',
+    'germany|',
+    'great britain|',
+    'uk|',
+    'united kingdom|',
+    'united kingdom of great britain and northern ireland|'
   )
 ORDER BY
   "c"."customer_id"

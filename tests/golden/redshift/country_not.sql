@@ -31,7 +31,9 @@ LEFT JOIN "segdsl_agg"
 WHERE
   NOT (
     NOT "c"."country" IS NULL
-    AND LOWER(REPLACE("c"."country", 'İ', 'i̇')) IN ('fr', 'fra', 'france', 'french republic')
+    AND (
+      LOWER(REPLACE("c"."country", 'İ', 'i̇')) || '|'
+    ) IN ('fr|', 'fra|', 'france|', 'french republic|')
   )
 ORDER BY
   "c"."customer_id"

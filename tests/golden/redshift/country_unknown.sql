@@ -30,6 +30,8 @@ LEFT JOIN "segdsl_agg"
   ON "segdsl_agg"."customer_id" = "c"."customer_id"
 WHERE
   NOT "c"."country" IS NULL
-  AND LOWER(REPLACE("c"."country", 'İ', 'i̇')) = 'atlantis'
+  AND (
+    LOWER(REPLACE("c"."country", 'İ', 'i̇')) || '|'
+  ) = 'atlantis|'
 ORDER BY
   "c"."customer_id"

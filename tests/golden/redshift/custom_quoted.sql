@@ -30,6 +30,8 @@ LEFT JOIN "segdsl_agg"
   ON "segdsl_agg"."customer_id" = "c"."customer_id"
 WHERE
   NOT "c"."first name" IS NULL
-  AND LOWER(REPLACE("c"."first name", 'İ', 'i̇')) = 'x'
+  AND (
+    LOWER(REPLACE("c"."first name", 'İ', 'i̇')) || '|'
+  ) = 'x|'
 ORDER BY
   "c"."customer_id"

@@ -29,6 +29,9 @@ FROM "customers" AS "c"
 LEFT JOIN "segdsl_agg"
   ON "segdsl_agg"."customer_id" = "c"."customer_id"
 WHERE
-  NOT "c"."tier" IS NULL AND LOWER(REPLACE("c"."tier", 'İ', 'i̇')) = 'gold'
+  NOT "c"."tier" IS NULL
+  AND (
+    LOWER(REPLACE("c"."tier", 'İ', 'i̇')) || '|'
+  ) = 'gold|'
 ORDER BY
   "c"."customer_id"

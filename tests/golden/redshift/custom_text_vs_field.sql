@@ -31,6 +31,10 @@ LEFT JOIN "segdsl_agg"
 WHERE
   NOT "c"."tier" IS NULL
   AND NOT "c"."name" IS NULL
-  AND LOWER(REPLACE("c"."tier", 'İ', 'i̇')) = LOWER(REPLACE("c"."name", 'İ', 'i̇'))
+  AND (
+    LOWER(REPLACE("c"."tier", 'İ', 'i̇')) || '|'
+  ) = (
+    LOWER(REPLACE("c"."name", 'İ', 'i̇')) || '|'
+  )
 ORDER BY
   "c"."customer_id"

@@ -38,7 +38,9 @@ WHERE
     JOIN "products" AS "p"
       ON "p"."product_id" = "i"."product_id"
     WHERE
-      LOWER(REPLACE("p"."product_type", 'İ', 'i̇')) IN ('a', 'b')
+      (
+        LOWER(REPLACE("p"."product_type", 'İ', 'i̇')) || '|'
+      ) IN ('a|', 'b|')
   )
 ORDER BY
   "c"."customer_id"

@@ -39,7 +39,9 @@ WHERE
       JOIN "products" AS "p"
         ON "p"."product_id" = "i"."product_id"
       WHERE
-        LOWER(REPLACE("p"."product_type", 'İ', 'i̇')) = 'shirt'
+        (
+          LOWER(REPLACE("p"."product_type", 'İ', 'i̇')) || '|'
+        ) = 'shirt|'
     )
   )
 ORDER BY

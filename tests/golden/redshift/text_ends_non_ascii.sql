@@ -30,6 +30,8 @@ LEFT JOIN "segdsl_agg"
   ON "segdsl_agg"."customer_id" = "c"."customer_id"
 WHERE
   NOT "c"."name" IS NULL
-  AND RIGHT(LOWER(REPLACE("c"."name", 'İ', 'i̇')), 5) = 'école'
+  AND (
+    RIGHT(LOWER(REPLACE("c"."name", 'İ', 'i̇')), 5) || '|'
+  ) = 'école|'
 ORDER BY
   "c"."customer_id"

@@ -30,6 +30,8 @@ LEFT JOIN "segdsl_agg"
   ON "segdsl_agg"."customer_id" = "c"."customer_id"
 WHERE
   NOT "c"."name" IS NULL
-  AND LOWER(REPLACE("c"."name", 'İ', 'i̇')) IN ('ann', 'bob')
+  AND (
+    LOWER(REPLACE("c"."name", 'İ', 'i̇')) || '|'
+  ) IN ('ann|', 'bob|')
 ORDER BY
   "c"."customer_id"

@@ -30,7 +30,10 @@ LEFT JOIN "segdsl_agg"
   ON "segdsl_agg"."customer_id" = "c"."customer_id"
 WHERE
   NOT (
-    NOT "c"."name" IS NULL AND LOWER(REPLACE("c"."name", 'İ', 'i̇')) = 'ann'
+    NOT "c"."name" IS NULL
+    AND (
+      LOWER(REPLACE("c"."name", 'İ', 'i̇')) || '|'
+    ) = 'ann|'
   )
 ORDER BY
   "c"."customer_id"

@@ -29,6 +29,9 @@ FROM "customers" AS "c"
 LEFT JOIN "segdsl_agg"
   ON "segdsl_agg"."customer_id" = "c"."customer_id"
 WHERE
-  NOT "c"."name" IS NULL AND RIGHT(LOWER(REPLACE("c"."name", 'İ', 'i̇')), 2) = 'x😀'
+  NOT "c"."name" IS NULL
+  AND (
+    RIGHT(LOWER(REPLACE("c"."name", 'İ', 'i̇')), 2) || '|'
+  ) = 'x😀|'
 ORDER BY
   "c"."customer_id"

@@ -29,6 +29,9 @@ FROM "customers" AS "c"
 LEFT JOIN "segdsl_agg"
   ON "segdsl_agg"."customer_id" = "c"."customer_id"
 WHERE
-  NOT "c"."name" IS NULL AND LOWER(REPLACE("c"."name", 'İ', 'i̇')) = 'a '
+  NOT "c"."name" IS NULL
+  AND (
+    LOWER(REPLACE("c"."name", 'İ', 'i̇')) || '|'
+  ) = 'a |'
 ORDER BY
   "c"."customer_id"

@@ -31,6 +31,10 @@ LEFT JOIN "segdsl_agg"
 WHERE
   NOT "c"."name" IS NULL
   AND NOT "c"."email" IS NULL
-  AND LOWER(REPLACE("c"."name", 'İ', 'i̇')) = LOWER(REPLACE("c"."email", 'İ', 'i̇'))
+  AND (
+    LOWER(REPLACE("c"."name", 'İ', 'i̇')) || '|'
+  ) = (
+    LOWER(REPLACE("c"."email", 'İ', 'i̇')) || '|'
+  )
 ORDER BY
   "c"."customer_id"

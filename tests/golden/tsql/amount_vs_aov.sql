@@ -32,4 +32,4 @@ WHERE
   NOT [segdsl_agg].[orders] IS NULL
   AND CAST(COALESCE([segdsl_agg].[sum_minor], 0) AS NUMERIC(38, 0)) * [segdsl_agg].[orders] > [segdsl_agg].[sum_minor]
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

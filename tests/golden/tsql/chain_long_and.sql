@@ -41,8 +41,10 @@ WHERE
   AND (
     NOT [c].[country] IS NULL
     AND (
-      LOWER(REPLACE([c].[country], N'İ', N'i̇')) + N'|'
-    ) COLLATE Latin1_General_BIN2 IN (
+      LOWER(
+        REPLACE(CAST([c].[country] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+      ) + N'|'
+    ) COLLATE Latin1_General_100_BIN2 IN (
       N'britain|',
       N'gb|',
       N'gbr|',
@@ -53,4 +55,4 @@ WHERE
     )
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -35,8 +35,10 @@ WHERE
   AND (
     NOT [c].[name] IS NULL
     AND (
-      LOWER(REPLACE([c].[name], N'İ', N'i̇')) + N'|'
-    ) COLLATE Latin1_General_BIN2 IN (N'resume|')
+      LOWER(
+        REPLACE(CAST([c].[name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+      ) + N'|'
+    ) COLLATE Latin1_General_100_BIN2 = N'resume|'
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -39,8 +39,13 @@ WHERE
       ON [p].[product_id] = [i].[product_id]
     WHERE
       (
-        RIGHT(LOWER(REPLACE([p].[collection], N'İ', N'i̇')), 4) + N'|'
-      ) COLLATE Latin1_General_BIN2 = N'sale|'
+        RIGHT(
+          LOWER(
+            REPLACE(CAST([p].[collection] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+          ) COLLATE Latin1_General_100_BIN2,
+          4
+        ) + N'|'
+      ) COLLATE Latin1_General_100_BIN2 = N'sale|'
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

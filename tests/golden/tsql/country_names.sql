@@ -31,8 +31,10 @@ LEFT JOIN [segdsl_agg]
 WHERE
   NOT [c].[country] IS NULL
   AND (
-    LOWER(REPLACE([c].[country], N'İ', N'i̇')) + N'|'
-  ) COLLATE Latin1_General_BIN2 IN (
+    LOWER(
+      REPLACE(CAST([c].[country] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+    ) + N'|'
+  ) COLLATE Latin1_General_100_BIN2 IN (
     N'britain|',
     N'de|',
     N'deu|',
@@ -46,4 +48,4 @@ WHERE
     N'united kingdom of great britain and northern ireland|'
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

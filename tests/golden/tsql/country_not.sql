@@ -32,8 +32,10 @@ WHERE
   NOT (
     NOT [c].[country] IS NULL
     AND (
-      LOWER(REPLACE([c].[country], N'İ', N'i̇')) + N'|'
-    ) COLLATE Latin1_General_BIN2 IN (N'fr|', N'fra|', N'france|', N'french republic|')
+      LOWER(
+        REPLACE(CAST([c].[country] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+      ) + N'|'
+    ) COLLATE Latin1_General_100_BIN2 IN (N'fr|', N'fra|', N'france|', N'french republic|')
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -31,7 +31,9 @@ LEFT JOIN [segdsl_agg]
 WHERE
   NOT [c].[country] IS NULL
   AND (
-    LOWER(REPLACE([c].[country], N'İ', N'i̇')) + N'|'
-  ) COLLATE Latin1_General_BIN2 IN (N'atlantis|')
+    LOWER(
+      REPLACE(CAST([c].[country] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+    ) + N'|'
+  ) COLLATE Latin1_General_100_BIN2 = N'atlantis|'
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -31,4 +31,4 @@ LEFT JOIN [segdsl_agg]
 WHERE
   NOT [c].[joined] IS NULL AND [c].[joined] < CAST('2024-01-01' AS DATE)
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

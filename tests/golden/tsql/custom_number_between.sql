@@ -36,4 +36,4 @@ WHERE
     NOT [c].[score] IS NULL AND [c].[score] <= COALESCE([segdsl_agg].[orders], 0)
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -31,4 +31,4 @@ LEFT JOIN [segdsl_agg]
 WHERE
   NOT [c].[score] IS NULL AND [c].[score] < COALESCE([segdsl_agg].[orders], 0)
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

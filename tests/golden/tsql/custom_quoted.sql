@@ -31,7 +31,9 @@ LEFT JOIN [segdsl_agg]
 WHERE
   NOT [c].[first name] IS NULL
   AND (
-    LOWER(REPLACE([c].[first name], N'İ', N'i̇')) + N'|'
-  ) COLLATE Latin1_General_BIN2 IN (N'x|')
+    LOWER(
+      REPLACE(CAST([c].[first name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+    ) + N'|'
+  ) COLLATE Latin1_General_100_BIN2 = N'x|'
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -32,9 +32,13 @@ WHERE
   NOT [c].[tier] IS NULL
   AND NOT [c].[name] IS NULL
   AND (
-    LOWER(REPLACE([c].[tier], N'İ', N'i̇')) + N'|'
-  ) COLLATE Latin1_General_BIN2 = (
-    LOWER(REPLACE([c].[name], N'İ', N'i̇')) + N'|'
-  ) COLLATE Latin1_General_BIN2
+    LOWER(
+      REPLACE(CAST([c].[tier] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+    ) + N'|'
+  ) COLLATE Latin1_General_100_BIN2 = (
+    LOWER(
+      REPLACE(CAST([c].[name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+    ) + N'|'
+  ) COLLATE Latin1_General_100_BIN2
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

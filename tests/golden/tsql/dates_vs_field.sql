@@ -33,4 +33,4 @@ WHERE
   AND NOT [segdsl_agg].[last_date] IS NULL
   AND [segdsl_agg].[first_date] = [segdsl_agg].[last_date]
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -31,4 +31,4 @@ LEFT JOIN [segdsl_agg]
 WHERE
   NOT [segdsl_agg].[last_date] IS NULL AND (1 = 1)
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

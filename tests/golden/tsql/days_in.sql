@@ -35,4 +35,4 @@ WHERE
   )
   OR (1 = 0)
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -33,4 +33,4 @@ WHERE
   AND NOT [c].[score] IS NULL
   AND DATEDIFF(DAY, [segdsl_agg].[last_date], CAST('2024-03-31' AS DATE)) < [c].[score]
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

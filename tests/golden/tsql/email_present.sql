@@ -33,4 +33,4 @@ WHERE
     NOT NOT [c].[email] IS NULL
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

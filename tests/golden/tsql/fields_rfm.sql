@@ -99,4 +99,4 @@ WHERE
     AND CAST([segdsl_agg].[sum_minor] AS NUMERIC(38, 0)) * [segdsl_store].[n] > CAST([segdsl_store].[sum_minor] AS NUMERIC(38, 0)) * [segdsl_agg].[orders]
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -22,30 +22,6 @@ WITH [segdsl_orders] AS (
   FROM [segdsl_orders]
   GROUP BY
     [segdsl_orders].[customer_id]
-), [segdsl_orders_1] AS (
-  SELECT
-    [o].[order_id] AS [order_id],
-    [o].[customer_id] AS [customer_id],
-    CAST([o].[ordered_at] AS DATE) AS [local_date],
-    CAST(ROUND([o].[total] * 100, 0) AS BIGINT) AS [total_minor]
-  FROM [orders] AS [o]
-  WHERE
-    [o].[customer_id] IN (
-      SELECT
-        [k].[customer_id]
-      FROM [customers] AS [k]
-    )
-    AND CAST([o].[ordered_at] AS DATE) <= CAST('2024-03-31' AS DATE)
-), [segdsl_agg_1] AS (
-  SELECT
-    [segdsl_orders_1].[customer_id] AS [customer_id],
-    COUNT(DISTINCT [segdsl_orders_1].[order_id]) AS [orders],
-    SUM([segdsl_orders_1].[total_minor]) AS [sum_minor],
-    MIN([segdsl_orders_1].[local_date]) AS [first_date],
-    MAX([segdsl_orders_1].[local_date]) AS [last_date]
-  FROM [segdsl_orders_1]
-  GROUP BY
-    [segdsl_orders_1].[customer_id]
 ), [segdsl_orders_2] AS (
   SELECT
     [o].[order_id] AS [order_id],
@@ -71,6 +47,30 @@ WITH [segdsl_orders] AS (
   FROM [segdsl_orders_2]
   GROUP BY
     [segdsl_orders_2].[customer_id]
+), [segdsl_orders_1] AS (
+  SELECT
+    [o].[order_id] AS [order_id],
+    [o].[customer_id] AS [customer_id],
+    CAST([o].[ordered_at] AS DATE) AS [local_date],
+    CAST(ROUND([o].[total] * 100, 0) AS BIGINT) AS [total_minor]
+  FROM [orders] AS [o]
+  WHERE
+    [o].[customer_id] IN (
+      SELECT
+        [k].[customer_id]
+      FROM [customers] AS [k]
+    )
+    AND CAST([o].[ordered_at] AS DATE) <= CAST('2024-03-31' AS DATE)
+), [segdsl_agg_1] AS (
+  SELECT
+    [segdsl_orders_1].[customer_id] AS [customer_id],
+    COUNT(DISTINCT [segdsl_orders_1].[order_id]) AS [orders],
+    SUM([segdsl_orders_1].[total_minor]) AS [sum_minor],
+    MIN([segdsl_orders_1].[local_date]) AS [first_date],
+    MAX([segdsl_orders_1].[local_date]) AS [last_date]
+  FROM [segdsl_orders_1]
+  GROUP BY
+    [segdsl_orders_1].[customer_id]
 )
 SELECT
   [c].[customer_id] AS [customer_id]
@@ -115,4 +115,4 @@ WHERE
     AND [segdsl_agg].[sum_minor] > CAST([segdsl_agg].[orders] AS NUMERIC(38, 0)) * 1033
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -38,4 +38,4 @@ WHERE
     AND [segdsl_agg].[last_date] <= CAST('2024-02-29' AS DATE)
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -36,4 +36,4 @@ WHERE
     CAST('2024-03-31' AS DATE)
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -31,4 +31,4 @@ LEFT JOIN [segdsl_agg]
 WHERE
   NOT NOT [segdsl_agg].[last_date] IS NULL
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -32,4 +32,4 @@ WHERE
   NOT [segdsl_agg].[last_date] IS NULL
   AND [segdsl_agg].[last_date] >= CAST('2024-03-01' AS DATE)
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

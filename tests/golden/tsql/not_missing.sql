@@ -34,4 +34,4 @@ WHERE
     AND [segdsl_agg].[sum_minor] > CAST([segdsl_agg].[orders] AS NUMERIC(38, 0)) * 5000
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -31,4 +31,4 @@ LEFT JOIN [segdsl_agg]
 WHERE
   COALESCE([segdsl_agg].[orders], 0) = 1 OR COALESCE([segdsl_agg].[orders], 0) = 2
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

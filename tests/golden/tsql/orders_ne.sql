@@ -33,4 +33,4 @@ WHERE
     COALESCE([segdsl_agg].[orders], 0) = 3
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

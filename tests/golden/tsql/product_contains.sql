@@ -40,8 +40,14 @@ WHERE
     WHERE
       CHARINDEX(
         N't_%',
-        LOWER(REPLACE([p].[product_type], N'İ', N'i̇')) COLLATE Latin1_General_BIN2
+        LOWER(
+          REPLACE(
+            CAST([p].[product_type] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            N'İ',
+            N'i̇'
+          )
+        ) COLLATE Latin1_General_100_BIN2
       ) > 0
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -41,4 +41,4 @@ WHERE
       NOT [p].[product_type] IS NULL
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -40,9 +40,15 @@ WHERE
         ON [p].[product_id] = [i].[product_id]
       WHERE
         (
-          LOWER(REPLACE([p].[product_type], N'İ', N'i̇')) + N'|'
-        ) COLLATE Latin1_General_BIN2 IN (N'shirt|')
+          LOWER(
+            REPLACE(
+              CAST([p].[product_type] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+              N'İ',
+              N'i̇'
+            )
+          ) + N'|'
+        ) COLLATE Latin1_General_100_BIN2 = N'shirt|'
     )
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

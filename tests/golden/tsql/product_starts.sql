@@ -38,7 +38,16 @@ WHERE
     JOIN [products] AS [p]
       ON [p].[product_id] = [i].[product_id]
     WHERE
-      CHARINDEX(N'ü', LOWER(REPLACE([p].[product_type], N'İ', N'i̇')) COLLATE Latin1_General_BIN2) = 1
+      CHARINDEX(
+        N'ü',
+        LOWER(
+          REPLACE(
+            CAST([p].[product_type] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2,
+            N'İ',
+            N'i̇'
+          )
+        ) COLLATE Latin1_General_100_BIN2
+      ) = 1
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -83,4 +83,4 @@ WHERE
     NOT [segdsl_rfm].[frequency] IS NULL AND [segdsl_rfm].[frequency] <= 3
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -83,4 +83,4 @@ WHERE
     NOT [segdsl_rfm].[monetary] IS NULL AND [segdsl_rfm].[monetary] = 5
   )
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

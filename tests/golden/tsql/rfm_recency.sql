@@ -78,4 +78,4 @@ LEFT JOIN [segdsl_rfm]
 WHERE
   NOT [segdsl_rfm].[recency] IS NULL AND [segdsl_rfm].[recency] >= 4
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -38,4 +38,4 @@ WHERE
   [segdsl_store].[n] > 0
   AND [segdsl_store].[sum_minor] <= CAST([segdsl_store].[n] AS NUMERIC(38, 0)) * 2050
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

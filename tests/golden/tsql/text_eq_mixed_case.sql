@@ -31,7 +31,9 @@ LEFT JOIN [segdsl_agg]
 WHERE
   NOT [c].[name] IS NULL
   AND (
-    LOWER(REPLACE([c].[name], N'İ', N'i̇')) + N'|'
-  ) COLLATE Latin1_General_BIN2 IN (N'résumé|')
+    LOWER(
+      REPLACE(CAST([c].[name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+    ) + N'|'
+  ) COLLATE Latin1_General_100_BIN2 = N'résumé|'
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

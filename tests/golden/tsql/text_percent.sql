@@ -30,6 +30,11 @@ LEFT JOIN [segdsl_agg]
   ON [segdsl_agg].[customer_id] = [c].[customer_id]
 WHERE
   NOT [c].[name] IS NULL
-  AND CHARINDEX(N'100%', LOWER(REPLACE([c].[name], N'İ', N'i̇')) COLLATE Latin1_General_BIN2) > 0
+  AND CHARINDEX(
+    N'100%',
+    LOWER(
+      REPLACE(CAST([c].[name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+    ) COLLATE Latin1_General_100_BIN2
+  ) > 0
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

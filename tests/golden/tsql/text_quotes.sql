@@ -32,7 +32,9 @@ WHERE
   NOT [c].[name] IS NULL
   AND CHARINDEX(
     N'o''brien "jr"',
-    LOWER(REPLACE([c].[name], N'İ', N'i̇')) COLLATE Latin1_General_BIN2
+    LOWER(
+      REPLACE(CAST([c].[name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+    ) COLLATE Latin1_General_100_BIN2
   ) > 0
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

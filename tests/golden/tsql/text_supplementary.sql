@@ -31,7 +31,12 @@ LEFT JOIN [segdsl_agg]
 WHERE
   NOT [c].[name] IS NULL
   AND (
-    RIGHT(LOWER(REPLACE([c].[name], N'İ', N'i̇')), 2) + N'|'
-  ) COLLATE Latin1_General_BIN2 = N'x😀|'
+    RIGHT(
+      LOWER(
+        REPLACE(CAST([c].[name] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+      ) COLLATE Latin1_General_100_BIN2,
+      3
+    ) + N'|'
+  ) COLLATE Latin1_General_100_BIN2 = N'x😀|'
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -30,6 +30,11 @@ LEFT JOIN [segdsl_agg]
   ON [segdsl_agg].[customer_id] = [c].[customer_id]
 WHERE
   NOT [c].[email] IS NULL
-  AND CHARINDEX(N'a_b', LOWER(REPLACE([c].[email], N'İ', N'i̇')) COLLATE Latin1_General_BIN2) = 1
+  AND CHARINDEX(
+    N'a_b',
+    LOWER(
+      REPLACE(CAST([c].[email] AS NVARCHAR(MAX)) COLLATE Latin1_General_100_BIN2, N'İ', N'i̇')
+    ) COLLATE Latin1_General_100_BIN2
+  ) = 1
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -32,4 +32,4 @@ LEFT JOIN [segdsl_agg]
 WHERE
   COALESCE([segdsl_agg].[sum_minor], 0) > 10000
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2

@@ -33,4 +33,4 @@ WHERE
   NOT [segdsl_agg].[orders] IS NULL
   AND [segdsl_agg].[sum_minor] > CAST([segdsl_agg].[orders] AS NUMERIC(38, 0)) * 1000
 ORDER BY
-  [c].[customer_id] COLLATE Latin1_General_BIN2
+  [c].[customer_id] COLLATE Latin1_General_100_BIN2
