@@ -15,6 +15,7 @@ import sqlglot
 from sqlglot import exp
 
 from segdsl.backends.sql import compile_segment, dialects, to_sql
+from segdsl.backends.sql.batch import batch_sql
 from segdsl.backends.sql.dialects import PaddedEquality, Rules
 from segdsl.catalog import FieldType, StoreSchema
 from segdsl.check import check_condition, check_file
@@ -209,3 +210,17 @@ def test_constants_beyond_bigint_run(duck: Engine) -> None:
     assert run("amount_spent < 123456789012345678.99") == everyone
     assert run("amount_spent >= 123456789012345678.99") == []
     assert run("aov > -123456789012345678.99") == ["c1", "c2", "c4", "c5"]  # those with orders
+
+
+def test_hoisting_in_the_batch_query(duck: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
+    # The store's refresh flags many segments of one window in one query: hoisted CTEs of
+    # every flag's IN SEGMENT go to its top.
+    segs = [file_segments()[n] for n in ("lapsed", "both", "big")]
+    plain = sorted(duck.query(batch_sql(segs, CTX, dialect="duckdb")))
+    with monkeypatch.context() as m:
+        m.setitem(dialects.RULES, "duckdb", _DuckHoisting())
+        sql = batch_sql(segs, CTX, dialect="duckdb")
+        hoisted = sorted(duck.query(sql))
+    assert sql.count("WITH") == 1
+    assert hoisted == plain
+    assert [r[0] for r in plain] == ["c1", "c2", "c4", "c5"]  # in lapsed, both or big
