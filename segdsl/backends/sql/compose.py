@@ -13,6 +13,11 @@ its own (its own window, the same as-of day), built by the same compiler; only i
 and its customers alias get the suffix of their nesting level, so that no name it defines can
 be mistaken for one of the enclosing query's, whatever an engine's scoping rules. The
 ``IS NOT NULL`` keeps the membership two-valued (``NOT IN`` over a NULL would be unknown).
+
+Where a derived table cannot hold ``WITH`` (T-SQL: ``Rules.nested_with``), x's CTEs move to
+the top of the statement, after the enclosing query's own, and the nested queries are
+numbered through the statement (``_1``, ``_2``, ...) instead of by level, so that two
+references side by side keep distinct names there.
 """
 
 from __future__ import annotations
@@ -27,12 +32,21 @@ def membership(ref: InSegment, s: Scope) -> exp.Expr:
     """``customer_id IN (<the customers of ref.segment>)``, always TRUE or FALSE."""
     from segdsl.backends.sql.query import build  # query imports predicates, which import us
 
-    inner_scope = Scope(s.rules, s.mapping, s.ctx, s.money_scale, depth=s.depth + 1)
+    inner_scope = Scope(s.rules, s.mapping, s.ctx, s.money_scale, depth=s.depth + 1,
+                        hoisted=s.hoisted, numbers=s.numbers)
+    hoist = not s.rules.nested_with
+    # CTEs hoisted to the top of the statement need names unique in all of it, not only
+    # along one path of nesting: number the nested queries instead.
+    level = next(s.numbers) if hoist else inner_scope.depth
     inner = build(ref.segment, inner_scope, with_fields=False)
     # Row order means nothing inside IN, and T-SQL refuses ORDER BY in a derived table.
     inner.set("order", None)
-    rename_nested(inner, f"_{inner_scope.depth}")
-    alias = f"segdsl_in_{inner_scope.depth}"
+    rename_nested(inner, f"_{level}")
+    if hoist:
+        with_ = inner.args["with_"]
+        inner.set("with_", None)
+        s.hoisted.extend((cte.alias, cte.this) for cte in with_.expressions)
+    alias = f"segdsl_in_{level}"
     members = exp.Select(
         expressions=[col("customer_id", alias)],
         from_=exp.From(this=exp.Subquery(this=inner, alias=exp.TableAlias(this=ident(alias)))),

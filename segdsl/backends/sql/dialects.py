@@ -41,6 +41,7 @@ class Rules:
 
     name = "generic"
     decimal = True  # has DECIMAL(38, 0) to keep cross-multiplied money from overflowing BIGINT
+    nested_with = True  # accepts WITH inside a derived table (IN SEGMENT's subqueries)
 
     def lower(self, e: exp.Expr) -> exp.Expr:
         return exp.Lower(this=self.dotted_i(e))
@@ -161,35 +162,74 @@ class MySQL(Rules):
         return len(pattern.encode("utf-8"))  # RIGHT() on a binary string counts bytes
 
 
-class TSQL(Rules):
-    """SQL Server's ``=`` ignores trailing spaces under every collation; appending a sentinel
-    character makes them count, and a BIN2 collation makes case and accents count."""
+class PaddedEquality(Rules):
+    """Engines whose ``=`` ignores trailing spaces (``'a' = 'a '`` is true): every text
+    equality compares ``x`` + a sentinel character with the value + the sentinel, so a
+    trailing space is no longer trailing. Substring searches (CONTAINS, STARTS WITH) are
+    positions, not comparisons, and need no sentinel."""
 
-    name = "tsql"
+    SENTINEL = "|"
 
-    def text(self, value: str) -> exp.Expr:
-        return exp.National(this=value)
-
-    def key(self, e: exp.Expr) -> exp.Expr:
-        return exp.Collate(this=e, expression=exp.var("Latin1_General_BIN2"))
+    def concat(self, e: exp.Expr, tail: str) -> exp.Expr:
+        return exp.DPipe(this=e, expression=self.text(tail))
 
     def _sentinel(self, e: exp.Expr) -> exp.Expr:
-        return self.key(exp.paren(exp.Add(this=e, expression=exp.National(this="|")),
-                                  copy=False))
+        return self.key(exp.paren(self.concat(e, self.SENTINEL), copy=False))
 
     def eq_in(self, e: exp.Expr, values: list[str]) -> exp.Expr:
-        keys: list[exp.Expr] = [exp.National(this=v + "|") for v in values]
+        keys = [self.text(v + self.SENTINEL) for v in values]
+        if len(keys) == 1:
+            return exp.EQ(this=self._sentinel(e), expression=keys[0])
         return exp.In(this=self._sentinel(e), expressions=keys)
 
     def eq(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         return exp.EQ(this=self._sentinel(a), expression=self._sentinel(b))
 
+    def ends(self, e: exp.Expr, pattern: str) -> exp.Expr:
+        tail = self.suffix(self.key(e), self.length(pattern))
+        return exp.EQ(this=self._sentinel(tail), expression=self.text(pattern + self.SENTINEL))
+
+
+class Redshift(PaddedEquality):
+    """Redshift documents trailing blanks of VARCHAR as insignificant in comparisons."""
+
+    name = "redshift"
+
+
+class TSQL(PaddedEquality):
+    """SQL Server's ``=`` ignores trailing spaces under every collation (the sentinel makes
+    them count), and its collations decide case, accents, ``LOWER`` and what a character is.
+    Every text is therefore taken as NVARCHAR under one fixed binary collation before it is
+    folded: REPLACE and LOWER then work the same whatever the column's collation (a CI_AI
+    collation would make REPLACE turn every ``i`` into the dotted form, a Turkish one would
+    lower ``I`` to ``ı``), comparisons are by code point, and ``RIGHT`` counts UTF-16 code
+    units (the collation is not supplementary-aware), so ``ENDS WITH`` passes the pattern's
+    length in code units. Without WITH inside a derived table, ``IN SEGMENT``'s CTEs are
+    hoisted to the top of the statement (see compose.py)."""
+
+    name = "tsql"
+    COLLATION = "Latin1_General_100_BIN2"
+    nested_with = False
+
+    def text(self, value: str) -> exp.Expr:
+        return exp.National(this=value)
+
+    def key(self, e: exp.Expr) -> exp.Expr:
+        return exp.Collate(this=e, expression=exp.var(self.COLLATION))
+
+    def lower(self, e: exp.Expr) -> exp.Expr:
+        # CAST first: COLLATE on a VARCHAR would reinterpret it in the collation's code page.
+        unicode = exp.cast(e, exp.DataType.build("NVARCHAR(MAX)", dialect="tsql"), copy=False)
+        return exp.Lower(this=self.dotted_i(self.key(unicode)))
+
+    def concat(self, e: exp.Expr, tail: str) -> exp.Expr:
+        return exp.Add(this=e, expression=self.text(tail))
+
     def position(self, e: exp.Expr, pattern: str) -> exp.Expr:
         return exp.StrPosition(this=self.key(e), substr=self.text(pattern))
 
-    def ends(self, e: exp.Expr, pattern: str) -> exp.Expr:
-        tail = exp.Right(this=e, expression=num(len(pattern)))
-        return exp.EQ(this=self._sentinel(tail), expression=exp.National(this=pattern + "|"))
+    def length(self, pattern: str) -> int:
+        return len(pattern.encode("utf-16-le")) // 2
 
 
 class ClickHouse(Rules):
@@ -208,7 +248,7 @@ class ClickHouse(Rules):
 
 
 RULES: dict[str, Rules] = {name: Rules() for name in DIALECTS}
-RULES.update(postgres=Postgres(), redshift=Rules(), sqlite=SQLite(), mysql=MySQL(),
+RULES.update(postgres=Postgres(), redshift=Redshift(), sqlite=SQLite(), mysql=MySQL(),
              tsql=TSQL(), clickhouse=ClickHouse())
 
 

@@ -150,9 +150,9 @@ def _product(n: Num, den: exp.Expr | None, factor: int, exact: bool,
     if den is not None:
         factors.append(den)
     if not factors:
-        return num(factor)
+        return _integer(factor, s)
     if factor != 1:
-        factors.append(num(factor))
+        factors.append(_integer(factor, s))
     if len(factors) > 1 and exact and s.rules.decimal:
         # Integer products can exceed BIGINT (sum of cents * order count * 10^k).
         factors[0] = exp.cast(factors[0], decimal_type(38, 0), copy=False)
@@ -160,6 +160,15 @@ def _product(n: Num, den: exp.Expr | None, factor: int, exact: bool,
     for f in factors[1:]:
         out = exp.Mul(this=out, expression=f)
     return out
+
+
+def _integer(value: int, s: Scope) -> exp.Expr:
+    """An integer constant of a comparison. One beyond BIGINT is written as text cast to
+    ``DECIMAL(38, 0)`` (exact everywhere): not every dialect reads such a number literal as
+    an exact number (BigQuery refuses an integer literal outside INT64)."""
+    if s.rules.decimal and 2 ** 63 <= abs(value) < 10 ** 38:
+        return exp.cast(exp.Literal.string(str(value)), decimal_type(38, 0), copy=False)
+    return num(value)
 
 
 def _days_since(t: Num, op: Op, n: Decimal, s: Scope) -> exp.Expr:

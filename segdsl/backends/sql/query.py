@@ -134,5 +134,7 @@ def build(segment: CheckedSegment, s: Scope, with_fields: bool) -> exp.Select:
         ctes.append((STORE, _store()))
     if s.uses_rfm:
         ctes += rfm.ctes()
+    if s.depth == 0:
+        ctes += s.hoisted  # IN SEGMENT's CTEs where they cannot stay nested (compose.py)
     return _query(columns, s.table("customers", CUSTOMERS), joins=joins, where=where,
                   order=s.rules.key(customer_id()), ctes=ctes)
