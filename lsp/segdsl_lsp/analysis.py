@@ -1,19 +1,23 @@
 """One parse, one check and one token list per text, shared by every feature.
 
 Everything comes from the core: :func:`segdsl.syntax.parser.parse_file`, the grammar's own
-lexer, and :func:`segdsl.check.checker.check_file` with the SYSTEM segments as the library.
+lexer, and :func:`segdsl.check.checker.check_parsed_file` on that same parse, with the SYSTEM
+segments (and, in a workspace, the segments of its other files) as the library.
 """
 
 from __future__ import annotations
 
 import functools
+import re
+from dataclasses import dataclass, field
 
 from lark import Token
 from lark.exceptions import LarkError
 
-from segdsl.check.checker import CheckResult, check_file
+from segdsl.catalog import StoreSchema
+from segdsl.check.checker import CheckResult, check_parsed_file
 from segdsl.check.library import SegmentLibrary
-from segdsl.errors import SegmentError
+from segdsl.errors import Diagnostic, SegmentError
 from segdsl.syntax import ast
 from segdsl.syntax.parser import _lark, parse_file
 from segdsl.system import system_segments
@@ -24,30 +28,100 @@ def system_library() -> SegmentLibrary:
     return SegmentLibrary(system_segments())
 
 
-@functools.lru_cache(maxsize=16)
-def check(text: str, origin: str = "<file>") -> CheckResult:
-    return check_file(text, origin=origin, library=system_library())
+@dataclass(frozen=True, eq=False)
+class CheckContext:
+    """What a file is checked against: the segments ``IN SEGMENT`` may name beyond the file's
+    own, and the store's schema when the file belongs to a workspace with a store. Compared by
+    identity: a new context is made only when what it holds changed, so it is a cache key."""
+
+    library: SegmentLibrary = field(default_factory=system_library)
+    schema: StoreSchema | None = None
 
 
-@functools.lru_cache(maxsize=16)
+DEFAULT_CONTEXT = CheckContext()
+
+
+@dataclass(frozen=True)
+class Parsed:
+    tree: ast.SegmentFile | None
+    diagnostics: list[Diagnostic]
+
+
+@functools.lru_cache(maxsize=32)
+def parse_result(text: str) -> Parsed:
+    try:
+        return Parsed(parse_file(text), [])
+    except SegmentError as err:
+        return Parsed(None, list(err.diagnostics))
+
+
 def parse(text: str) -> ast.SegmentFile | None:
     """The file's syntax tree, or None when it does not parse."""
-    try:
-        return parse_file(text)
-    except SegmentError:
-        return None
+    return parse_result(text).tree
 
 
 @functools.lru_cache(maxsize=16)
-def tokens(text: str) -> tuple[Token, ...]:
-    """The grammar's tokens of ``text``, up to the first character the lexer refuses."""
+def check(text: str, origin: str = "<file>",
+          context: CheckContext = DEFAULT_CONTEXT) -> CheckResult:
+    return check_uncached(text, origin, context)
+
+
+def check_uncached(text: str, origin: str, context: CheckContext) -> CheckResult:
+    parsed = parse_result(text)
+    if parsed.tree is None:
+        return CheckResult([], parsed.diagnostics, text, origin)
+    return check_parsed_file(parsed.tree, text, schema=context.schema, origin=origin,
+                             library=context.library)
+
+
+@functools.lru_cache(maxsize=16)
+def tokens(text: str, comments: bool = False) -> tuple[Token, ...]:
+    """The grammar's tokens of ``text`` (with ``comments``, its comments too), up to the
+    first character the lexer refuses."""
     out: list[Token] = []
     try:
-        for tok in _lark().lex(text):
-            out.append(tok)
+        for tok in _lark().lex(text, dont_ignore=comments):
+            if tok.type != "WS":
+                out.append(tok)
     except LarkError:
         pass
     return tuple(out)
+
+
+@functools.cache
+def keywords() -> frozenset[str]:
+    """The grammar's reserved words (its keyword terminals), upper-case."""
+    return frozenset(t.name for t in _lark().terminals
+                     if t.name not in ("IDENT", "COMMENT", "WS")
+                     and re.fullmatch(r"[A-Z]+", t.name) and t.priority == 2)
+
+
+def is_identifier(name: str) -> bool:
+    """Whether ``name`` can name a segment: the grammar's IDENT, and no keyword."""
+    ident = next(t for t in _lark().terminals if t.name == "IDENT")
+    return (re.fullmatch(ident.pattern.to_regexp(), name) is not None
+            and name.upper() not in keywords())
+
+
+def segment_start(text: str, offset: int) -> int:
+    """Where the segment holding ``offset`` starts (0 when none does): from the parse when the
+    text parses, else from the tokens."""
+    parsed = parse(text)
+    if parsed is not None:
+        start = 0
+        for seg in parsed.segments:
+            if seg.span.start > offset:
+                break
+            start = seg.span.start
+        return start
+    toks = tokens(text)
+    start = 0
+    for i, tok in enumerate(toks):
+        if (tok.start_pos or 0) >= offset:
+            break
+        if tok.type == "SEGMENT" and (i == 0 or toks[i - 1].type != "IN"):
+            start = tok.start_pos or 0
+    return start
 
 
 def segment_names(text: str) -> list[tuple[str, str | None]]:
