@@ -19,8 +19,9 @@ from segdsl.check.checker import CheckResult, check_parsed_file
 from segdsl.check.library import SegmentLibrary
 from segdsl.errors import Diagnostic, SegmentError
 from segdsl.syntax import ast
-from segdsl.syntax.parser import _lark, parse_file
+from segdsl.syntax.parser import _lark
 from segdsl.system import system_segments
+from segdsl_lsp.incremental import parse_incremental
 
 
 @functools.cache
@@ -50,7 +51,7 @@ class Parsed:
 @functools.lru_cache(maxsize=32)
 def parse_result(text: str) -> Parsed:
     try:
-        return Parsed(parse_file(text), [])
+        return Parsed(parse_incremental(text), [])
     except SegmentError as err:
         return Parsed(None, list(err.diagnostics))
 
