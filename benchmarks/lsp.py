@@ -11,6 +11,9 @@ would (full document sync). Measures:
 - completion: the round trip of ``--completions`` requests at varied positions (a field after
   ``where``/``and``, an operator after a field, a value after ``country =``, the empty last
   line); target: p95 within 20 ms.
+
+Then, in this process and side by side on the same edits, where a change's time goes: the
+server's piecewise parse and the check, against parsing the whole text each time.
 """
 
 from __future__ import annotations
@@ -140,16 +143,9 @@ async def run(args: argparse.Namespace) -> None:
     opened = await bench.open(text)
     print(f"didOpen -> diagnostics:      {opened * 1000:8.1f} ms")
 
-    rng = random.Random(3)
-    lines = text.split("\n")
-    where_lines = [i for i, ln in enumerate(lines) if ln.startswith("  where (")]
-    times = []
-    for version in range(2, args.changes + 2):
-        i = rng.choice(where_lines)
-        lines[i] = lines[i].replace("(", "(orders >= 1 and ", 1) if version % 2 else \
-            lines[i].replace("(orders >= 1 and ", "(", 1)
-        times.append(await bench.change(version, "\n".join(lines)))
-    text = "\n".join(lines)
+    versions = edits(text, args.changes)
+    times = [await bench.change(v, version) for v, version in enumerate(versions, start=2)]
+    text = versions[-1]
     median, worst = statistics.median(times) * 1000, max(times) * 1000
 
     from segdsl_lsp.server import DEBOUNCE_SECONDS
@@ -175,6 +171,46 @@ async def run(args: argparse.Namespace) -> None:
           f"max {worst / 100:.2f}x)")
     print(f"target completion p95 <= 20 ms: {'meets' if p95 <= 20 else 'misses'} "
           f"({p95 / 20:.2f}x the target)")
+    in_process(generate(args.lines), versions)
+
+
+def edits(text: str, count: int, seed: int = 3) -> list[str]:
+    """``count`` successive versions of ``text``, each editing one segment's condition."""
+    rng = random.Random(seed)
+    lines = text.split("\n")
+    where_lines = [i for i, ln in enumerate(lines) if ln.startswith("  where (")]
+    out = []
+    for version in range(2, count + 2):
+        i = rng.choice(where_lines)
+        lines[i] = lines[i].replace("(", "(orders >= 1 and ", 1) if version % 2 else \
+            lines[i].replace("(orders >= 1 and ", "(", 1)
+        out.append("\n".join(lines))
+    return out
+
+
+def in_process(text: str, versions: list[str]) -> None:
+    from segdsl_lsp.analysis import system_library
+    from segdsl_lsp.incremental import parse_incremental
+
+    from segdsl.check.checker import check_parsed_file
+    from segdsl.syntax.parser import parse_file
+
+    parse_incremental(text)
+    piecewise, checks, whole = [], [], []
+    for version in versions:
+        start = time.perf_counter()
+        tree = parse_incremental(version)
+        parsed = time.perf_counter()
+        check_parsed_file(tree, version, library=system_library())
+        checked = time.perf_counter()
+        parse_file(version)
+        whole.append(time.perf_counter() - checked)
+        piecewise.append(parsed - start)
+        checks.append(checked - parsed)
+    ms = [statistics.median(x) * 1000 for x in (piecewise, checks, whole)]
+    print(f"in process, median per change: piecewise parse {ms[0]:.1f} ms + check {ms[1]:.1f} "
+          f"ms; whole-file parse alone {ms[2]:.1f} ms (piecewise / whole: "
+          f"{ms[0] / ms[2]:.2f}x)")
 
 
 def main() -> None:

@@ -503,3 +503,22 @@ async def test_show_sql_for_the_segment_under_the_cursor(store_client: LanguageC
     with pytest.raises(Exception, match="unknown dialect"):
         await store_client.workspace_execute_command_async(types.ExecuteCommandParams(
             command="segdsl.showSql", arguments=[uri, {"line": 0, "character": 0}, "nope"]))
+
+
+@pytest.mark.asyncio
+async def test_store_schema_judges_custom_attributes_and_offers_the_fix(
+        store_client: LanguageClient, store: Path) -> None:
+    uri = (store / "segments" / "draft.seg").as_uri()
+    text = 'segment é "Ünï 😀" where custom.teir = "Gold" OR IN SEGMENT champions'
+    diags = await open_doc(store_client, uri, text)
+    assert [d.code for d in diags] == ["E202"]  # the store has `tier`, not `teir`
+    assert diags[0].range.start == utf16_position(text, text.index("custom.teir"))
+    actions = await actions_for(store_client, uri, diags[0])
+    assert [a.title for a in actions] == ["Replace with `custom.tier`"]
+    assert actions[0].edit is not None and actions[0].edit.changes is not None
+    assert apply(text, actions[0].edit.changes[uri]) == text.replace("teir", "tier")
+    # Hover on a reference to a SYSTEM segment: its stored count.
+    [(count,)] = read_store(store, "SELECT member_count FROM segdsl_segments "
+                            "WHERE segment = 'champions'")
+    shown = await hover_at(store_client, uri, at(text, "champions"))
+    assert "(SYSTEM)" in shown and f"{count:,} customers" in shown
