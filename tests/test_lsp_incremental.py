@@ -7,11 +7,13 @@ from __future__ import annotations
 import random
 
 import pytest
-from segdsl_lsp.incremental import parse_incremental, pieces
+from lark import Token
+from lark.exceptions import LarkError
+from segdsl_lsp.incremental import lex_incremental, parse_incremental, pieces
 
 from segdsl.errors import SegmentError
 from segdsl.syntax import ast
-from segdsl.syntax.parser import parse_file
+from segdsl.syntax.parser import _lark, parse_file
 from segdsl.system import system_sources
 
 
@@ -84,6 +86,9 @@ def test_random_edits_of_a_real_file() -> None:
         if rng.random() < 0.2:
             text = base  # back to a valid file now and then
         assert outcome(parse_incremental, text) == outcome(parse_file, text), text
+        comments = rng.random() < 0.5
+        assert [token_fields(t) for t in lex_incremental(text, comments)] == \
+            whole_tokens(text, comments), text
 
 
 def test_a_new_long_text_parsed_whole_then_edited_piecewise() -> None:
@@ -96,3 +101,26 @@ def test_a_new_long_text_parsed_whole_then_edited_piecewise() -> None:
     assert outcome(parse_incremental, edited) == outcome(parse_file, edited)
     broken = text.replace('"T" where name = "x" segment u3', '"T" where name = segment u3')
     assert outcome(parse_incremental, broken) == outcome(parse_file, broken)
+
+
+def whole_tokens(text: str, comments: bool) -> list[tuple[object, ...]]:
+    out = []
+    try:
+        for tok in _lark().lex(text, dont_ignore=comments):
+            if tok.type != "WS":
+                out.append(token_fields(tok))
+    except LarkError:
+        pass
+    return out
+
+
+def token_fields(tok: Token) -> tuple[object, ...]:
+    return (tok.type, str(tok), tok.start_pos, tok.line, tok.column, tok.end_line,
+            tok.end_column, tok.end_pos)
+
+
+@pytest.mark.parametrize("text", TRAPS)
+def test_tokens_piece_by_piece_are_the_lexers_tokens(text: str) -> None:
+    for comments in (False, True):
+        got = [token_fields(t) for t in lex_incremental(text, comments)]
+        assert got == whole_tokens(text, comments)

@@ -12,7 +12,6 @@ import re
 from dataclasses import dataclass, field
 
 from lark import Token
-from lark.exceptions import LarkError
 
 from segdsl.catalog import StoreSchema
 from segdsl.check.checker import CheckResult, check_parsed_file
@@ -21,7 +20,7 @@ from segdsl.errors import Diagnostic, SegmentError
 from segdsl.syntax import ast
 from segdsl.syntax.parser import _lark
 from segdsl.system import system_segments
-from segdsl_lsp.incremental import parse_incremental
+from segdsl_lsp.incremental import lex_incremental, parse_incremental
 
 
 @functools.cache
@@ -79,14 +78,7 @@ def check_uncached(text: str, origin: str, context: CheckContext) -> CheckResult
 def tokens(text: str, comments: bool = False) -> tuple[Token, ...]:
     """The grammar's tokens of ``text`` (with ``comments``, its comments too), up to the
     first character the lexer refuses."""
-    out: list[Token] = []
-    try:
-        for tok in _lark().lex(text, dont_ignore=comments):
-            if tok.type != "WS":
-                out.append(tok)
-    except LarkError:
-        pass
-    return tuple(out)
+    return tuple(lex_incremental(text, comments))
 
 
 @functools.cache

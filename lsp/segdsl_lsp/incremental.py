@@ -32,10 +32,14 @@ quotes
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 from collections import OrderedDict
 from dataclasses import dataclass, is_dataclass
 from typing import Any, Literal, TypeVar
+
+from lark import Token
+from lark.exceptions import LarkError
 
 from segdsl.errors import Diagnostic, SegmentError, Span
 from segdsl.syntax import ast
@@ -109,12 +113,13 @@ def _is_boundary(text: str, at: int, breaks: list[int]) -> bool:
     return word == ")"
 
 
-def pieces(text: str) -> list[int]:
+@functools.lru_cache(maxsize=8)
+def pieces(text: str) -> tuple[int, ...]:
     """Where the pieces start: 0, then before each ``segment`` that surely starts one."""
     breaks = [m.start() for m in re.finditer(r"[\r\n]", text)]
     starts = [m.start() for m in _CANDIDATE.finditer(text)
               if _is_boundary(text, m.start(), breaks)]
-    return [0] + [s for s in starts[1:] if s > 0] if starts else [0]
+    return (0, *(s for s in starts[1:] if s > 0)) if starts else (0,)
 
 
 # The order in which the whole-file parser reports problems: the nesting of parentheses is
@@ -238,7 +243,7 @@ def _position(offset: int, lines: list[int]) -> tuple[int, int]:
     return row + 1, offset - lines[row] + 1
 
 
-def _backfill(text: str, starts: list[int], keys: list[tuple[str, str]],
+def _backfill(text: str, starts: tuple[int, ...], keys: list[tuple[str, str]],
               line_starts: list[int]) -> None:
     """A text mostly new (just opened, or pasted): one whole-file parse is much faster than
     parsing its pieces one by one; its segments, moved back to their pieces, fill the cache."""
@@ -265,7 +270,7 @@ def parse_incremental(text: str) -> ast.SegmentFile:
     if len(text) > MAX_SOURCE_CHARS:
         return parse_file(text)
     starts = pieces(text)
-    ends = starts[1:] + [len(text)]
+    ends = [*starts[1:], len(text)]
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     keys = [(text[a:b], text[b:b + len("segment")]) for a, b in zip(starts, ends, strict=True)]
     if sum(key not in _pieces for key in keys) > max(8, len(keys) // 2):
@@ -299,3 +304,49 @@ def parse_incremental(text: str) -> ast.SegmentFile:
         raise SegmentError(errors[min(errors)], text, "<file>")
     _placed = placed  # only what this text used: the next edit re-uses most of it
     return ast.SegmentFile(tuple(segments))
+
+
+# --- tokens ------------------------------------------------------------------------------------
+
+_lexed: OrderedDict[tuple[str, bool], tuple[tuple[Token, ...], bool]] = OrderedDict()
+
+
+def _lex_piece(piece: str, comments: bool) -> tuple[tuple[Token, ...], bool]:
+    """The piece's tokens (spaces left out) and whether the lexer read it to its end."""
+    key = (piece, comments)
+    if key in _lexed:
+        _lexed.move_to_end(key)
+        return _lexed[key]
+    out: list[Token] = []
+    complete = True
+    try:
+        for tok in _lark().lex(piece, dont_ignore=comments):
+            if tok.type != "WS":
+                out.append(tok)
+    except LarkError:
+        complete = False
+    return _remember(_lexed, key, (tuple(out), complete))
+
+
+def lex_incremental(text: str, comments: bool = False) -> list[Token]:
+    """The grammar's (context-free) lexer over ``text``, up to the first character it refuses,
+    piece by piece: pieces start outside strings and comments, so the tokens are the same."""
+    starts = pieces(text)
+    ends = [*starts[1:], len(text)]
+    line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    out: list[Token] = []
+    for start, end in zip(starts, ends, strict=True):
+        toks, complete = _lex_piece(text[start:end], comments)
+        if start == 0:
+            out += toks
+        else:
+            line, column = _position(start, line_starts)
+            lines, columns = line - 1, column - 1
+            out += [Token(t.type, t.value, (t.start_pos or 0) + start, (t.line or 1) + lines,
+                          (t.column or 1) + (columns if t.line == 1 else 0),
+                          (t.end_line or 1) + lines,
+                          (t.end_column or 1) + (columns if t.end_line == 1 else 0),
+                          (t.end_pos or 0) + start) for t in toks]
+        if not complete:
+            break
+    return out
