@@ -9,8 +9,10 @@ import random
 import pytest
 from lark import Token
 from lark.exceptions import LarkError
+from segdsl_lsp import analysis
 from segdsl_lsp.incremental import lex_incremental, parse_incremental, pieces
 
+from segdsl.check.checker import check_file
 from segdsl.errors import SegmentError
 from segdsl.syntax import ast
 from segdsl.syntax.parser import _lark, parse_file
@@ -124,3 +126,37 @@ def test_tokens_piece_by_piece_are_the_lexers_tokens(text: str) -> None:
     for comments in (False, True):
         got = [token_fields(t) for t in lex_incremental(text, comments)]
         assert got == whole_tokens(text, comments)
+
+
+CHECKED = ('segment a "A" where ordrs > 1 and aov > 5 or country = "Narnia"\n'
+           'segment b "B" where IN SEGMENT champions and orders >= "x"\r\n'
+           'segment c "C" where IN SEGMENT "can\'t lose them" or product_type > 3\n'
+           'segment d "D 😀" window from 2024-02-30 where name contains 3 segment e "E" where '
+           'NOT IN SEGMENT lost and amount_spent between 1 and 2 and custom.x = 1 or aov > 2\n'
+           'segment f "F" where collection in () and last_order_date > -30d\n')
+
+
+def test_diagnostics_piece_by_piece_are_the_checkers() -> None:
+    """Each segment checked on its own where that gives the same (distinct names, references
+    only to SYSTEM segments), else the whole file: always what check_file reports."""
+    rng = random.Random(7)
+    library = analysis.system_library()
+    alphabet = ['"', "(", ")", " ", "\n", "segment ", "and ", "or ", "x", "1", "=", "d",
+                " IN SEGMENT lost ", ' IN SEGMENT "Lost" ', " in segment a ", "\\\\"]
+    text = "".join(CHECKED.replace("segment ", f"segment n{i}") for i in range(4))
+    base = text
+    fast = 0
+    for _ in range(500):
+        at = rng.randrange(len(text) + 1)
+        if rng.random() < 0.5 and text:
+            text = text[:at] + text[at + rng.randint(1, 6):]
+        else:
+            text = text[:at] + rng.choice(alphabet) + text[at:]
+        if rng.random() < 0.15:
+            text = base
+        expected = [d.to_json() for d in check_file(text, library=library).diagnostics]
+        got = [d.to_json() for d in analysis.diagnostics(text)]
+        assert got == expected, text
+        parsed = analysis.parse(text)
+        fast += parsed is not None and analysis._independent(parsed, analysis.DEFAULT_CONTEXT)
+    assert fast > 50  # the piecewise path was taken often enough to be tested

@@ -4,7 +4,7 @@ as the parentheses where AND and OR are mixed (W301), the suggested field for an
 
 >>> from segdsl_lsp import analysis
 >>> text = 'segment a "A" where ordrs > 3'
->>> [a.title for a in code_actions("file:///a.seg", text, analysis.check(text), 0, len(text),
+>>> [a.title for a in code_actions("file:///a.seg", text, analysis.diagnostics(text), 0, len(text),
 ...                                "utf-16")]
 ['Replace with `orders`']
 """
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 from lsprotocol import types
 
-from segdsl.check.checker import CheckResult
 from segdsl.errors import Diagnostic
 from segdsl_lsp.diagnostics import to_lsp
 from segdsl_lsp.positions import LineIndex
@@ -26,12 +25,12 @@ def _title(d: Diagnostic) -> str:
     return f"Replace with `{d.fix.replacement}`"
 
 
-def code_actions(uri: str, text: str, result: CheckResult, start: int, end: int,
+def code_actions(uri: str, text: str, diagnostics: list[Diagnostic], start: int, end: int,
                  encoding: str) -> list[types.CodeAction]:
     """The fixes of the diagnostics that touch the offsets ``start``..``end``."""
     index = LineIndex(text)
     actions = []
-    for d in result.diagnostics:
+    for d in diagnostics:
         if d.fix is None or d.span is None:
             continue
         if d.span.end < start or d.span.start > end:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from lark import Token
@@ -20,6 +21,7 @@ from segdsl.errors import Diagnostic, SegmentError
 from segdsl.syntax import ast
 from segdsl.syntax.parser import _lark
 from segdsl.system import system_segments
+from segdsl_lsp import incremental
 from segdsl_lsp.incremental import lex_incremental, parse_incremental
 
 
@@ -64,6 +66,69 @@ def parse(text: str) -> ast.SegmentFile | None:
 def check(text: str, origin: str = "<file>",
           context: CheckContext = DEFAULT_CONTEXT) -> CheckResult:
     return check_uncached(text, origin, context)
+
+
+def diagnostics(text: str, origin: str = "<file>",
+                context: CheckContext = DEFAULT_CONTEXT) -> list[Diagnostic]:
+    """What :func:`check` reports for ``text``, checked piece by piece when that gives the
+    same: when no two segments share a name and every ``IN SEGMENT`` names a segment of the
+    library (none of the file's own), each segment's diagnostics depend on that segment
+    alone, so a piece's are kept by its text and only moved into place."""
+    parsed = parse_result(text)
+    if parsed.tree is None:
+        return parsed.diagnostics
+    placed = incremental.layout(text)
+    if placed is None or not _independent(parsed.tree, context):
+        return check(text, origin, context).diagnostics
+    out: list[Diagnostic] = []
+    for piece in placed:
+        found = _piece_diagnostics(piece.source, piece.segments, context)
+        out += [piece.shift.diagnostic(d) for d in found] if piece.shift.offset else found
+    return out
+
+
+def _independent(tree: ast.SegmentFile, context: CheckContext) -> bool:
+    names = [s.name.lower() for s in tree.segments]
+    own = set(names) | {s.title.lower() for s in tree.segments}
+    if len(set(names)) != len(names):
+        return False  # E220 is the file's to report
+    for seg in tree.segments:
+        for ref in in_segment_references(seg.condition):
+            key = ref.name.lower()
+            if key in own or not context.library.find(ref.name):
+                return False  # a reference into the file, or one the file's names explain
+    return True
+
+
+def in_segment_references(cond: ast.Condition) -> Iterator[ast.InSegment]:
+    stack = [cond]
+    while stack:  # left-deep chains can be long: no recursion
+        node = stack.pop()
+        if isinstance(node, ast.InSegment):
+            yield node
+        elif isinstance(node, ast.BoolOp):
+            stack += [node.right, node.left]
+        elif isinstance(node, ast.Not):
+            stack.append(node.operand)
+        elif isinstance(node, ast.Group):
+            stack.append(node.inner)
+
+
+_piece_checks: dict[tuple[str, int], tuple[CheckContext, list[Diagnostic]]] = {}
+
+
+def _piece_diagnostics(source: str, segments: tuple[ast.Segment, ...],
+                       context: CheckContext) -> list[Diagnostic]:
+    key = (source, id(context))
+    found = _piece_checks.get(key)
+    if found is not None and found[0] is context:
+        return found[1]
+    result = check_parsed_file(ast.SegmentFile(segments), source, schema=context.schema,
+                               library=context.library)
+    if len(_piece_checks) > 20_000:
+        _piece_checks.clear()
+    _piece_checks[key] = (context, result.diagnostics)
+    return result.diagnostics
 
 
 def check_uncached(text: str, origin: str, context: CheckContext) -> CheckResult:

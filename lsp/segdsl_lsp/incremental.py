@@ -41,7 +41,7 @@ from typing import Any, Literal, TypeVar
 from lark import Token
 from lark.exceptions import LarkError
 
-from segdsl.errors import Diagnostic, SegmentError, Span
+from segdsl.errors import Diagnostic, Fix, SegmentError, Span
 from segdsl.syntax import ast
 from segdsl.syntax.parser import MAX_SOURCE_CHARS, _lark, parse_file
 
@@ -232,9 +232,9 @@ class _Shift:
         return copy
 
     def diagnostic(self, d: Diagnostic) -> Diagnostic:
-        if d.span is None:
-            return d
-        return Diagnostic(d.code, d.severity, d.message, self.span(d.span), d.hint, d.fix)
+        fix = Fix(self.span(d.fix.span), d.fix.replacement) if d.fix is not None else None
+        return Diagnostic(d.code, d.severity, d.message,
+                          self.span(d.span) if d.span is not None else None, d.hint, fix)
 
 
 def _position(offset: int, lines: list[int]) -> tuple[int, int]:
@@ -263,10 +263,28 @@ def _backfill(text: str, starts: tuple[int, ...], keys: list[tuple[str, str]],
                                        _depth_left_open(key[0])))
 
 
+@dataclass(frozen=True)
+class Placed:
+    """A piece of the last text parsed: its text, where it starts, its own segments."""
+
+    source: str
+    shift: _Shift
+    segments: tuple[ast.Segment, ...]  # with the piece's own spans
+
+
+_layout: tuple[str, list[Placed]] | None = None
+
+
+def layout(text: str) -> list[Placed] | None:
+    """The pieces of ``text`` when it was the last text :func:`parse_incremental` parsed
+    piece by piece (and parsed)."""
+    return _layout[1] if _layout is not None and _layout[0] == text else None
+
+
 def parse_incremental(text: str) -> ast.SegmentFile:
     """:func:`parse_file` of ``text``, re-using the pieces parsed before; raises
     :class:`SegmentError` with the diagnostics the whole-file parse gives."""
-    global _placed
+    global _placed, _layout
     if len(text) > MAX_SOURCE_CHARS:
         return parse_file(text)
     starts = pieces(text)
@@ -278,6 +296,7 @@ def parse_incremental(text: str) -> ast.SegmentFile:
     segments: list[ast.Segment] = []
     placed: dict[tuple[str, str, int, int, int], tuple[ast.Segment, ...]] = {}
     errors: dict[int, list[Diagnostic]] = {}
+    used: list[Placed] = []
     for start, end in zip(starts, ends, strict=True):
         source = text[start:end]
         next_word = text[end:end + len("segment")]
@@ -300,9 +319,11 @@ def parse_incremental(text: str) -> ast.SegmentFile:
                                                             for s in piece.segments)
         placed[key] = moved
         segments += moved
+        used.append(Placed(source, shift, piece.segments))
     if errors:
         raise SegmentError(errors[min(errors)], text, "<file>")
     _placed = placed  # only what this text used: the next edit re-uses most of it
+    _layout = (text, used)
     return ast.SegmentFile(tuple(segments))
 
 

@@ -16,7 +16,7 @@ from __future__ import annotations
 import functools
 import os
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -25,7 +25,6 @@ from urllib.parse import unquote, urlparse
 from segdsl.catalog import StoreSchema
 from segdsl.check.library import SegmentLibrary
 from segdsl.errors import Span
-from segdsl.syntax import ast
 from segdsl.syntax.parser import token_span
 from segdsl.syntax.parser import unquote as unquote_string
 from segdsl.system import FILES as SYSTEM_FILES
@@ -69,20 +68,6 @@ class FileSymbols:
     references: tuple[Reference, ...]
 
 
-def _references(cond: ast.Condition) -> Iterator[ast.InSegment]:
-    stack = [cond]
-    while stack:  # left-deep chains can be long: no recursion
-        node = stack.pop()
-        if isinstance(node, ast.InSegment):
-            yield node
-        elif isinstance(node, ast.BoolOp):
-            stack += [node.right, node.left]
-        elif isinstance(node, ast.Not):
-            stack.append(node.operand)
-        elif isinstance(node, ast.Group):
-            stack.append(node.inner)
-
-
 def symbols_of(uri: str, text: str, system: bool = False) -> FileSymbols:
     """From the parse when the text parses; else from the grammar's tokens (best effort)."""
     parsed = analysis.parse(text)
@@ -91,7 +76,7 @@ def symbols_of(uri: str, text: str, system: bool = False) -> FileSymbols:
                                   s.description)
                       for s in parsed.segments)
         refs = tuple(Reference(uri, r.name, r.quoted, r.name_span)
-                     for s in parsed.segments for r in _references(s.condition))
+                     for s in parsed.segments for r in analysis.in_segment_references(s.condition))
         return FileSymbols(decls, refs)
     toks = analysis.tokens(text)
     found_decls: list[Declaration] = []

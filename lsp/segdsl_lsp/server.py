@@ -20,6 +20,7 @@ from pygls.lsp.server import LanguageServer
 from segdsl import __version__
 from segdsl.check.checker import CheckResult
 from segdsl.config import CONFIG_NAME
+from segdsl.errors import Diagnostic
 from segdsl_lsp import analysis, semantic
 from segdsl_lsp.actions import code_actions
 from segdsl_lsp.commands import SHOW_SQL, show_sql
@@ -71,21 +72,28 @@ class SegdslServer(LanguageServer):
         path = uri_to_path(uri)
         return self.stores.snapshot(path) if path is not None else None
 
-    def result(self, uri: str) -> CheckResult:
-        """The document checked in its workspace: the other files' segments, the store."""
-        document = self.workspace.get_text_document(uri)
+    def context(self, uri: str) -> analysis.CheckContext:
+        """What the document is checked against: the other files' segments, the store."""
         snapshot = self.snapshot(uri)
-        context = self.index.context(uri, snapshot.schema if snapshot else None)
-        return analysis.check(document.source, document.filename or "<file>", context)
+        return self.index.context(uri, snapshot.schema if snapshot else None)
+
+    def result(self, uri: str) -> CheckResult:
+        """The document checked in its workspace (its checked segments, for the SQL)."""
+        document = self.workspace.get_text_document(uri)
+        return analysis.check(document.source, document.filename or "<file>",
+                              self.context(uri))
+
+    def diagnostics(self, uri: str) -> list[Diagnostic]:
+        document = self.workspace.get_text_document(uri)
+        return analysis.diagnostics(document.source, document.filename or "<file>",
+                                    self.context(uri))
 
     def publish(self, uri: str) -> None:
         document = self.workspace.get_text_document(uri)
-        text = document.source
-        result = self.result(uri)
-        index = line_index(text)
+        index = line_index(document.source)
         self.text_document_publish_diagnostics(types.PublishDiagnosticsParams(
             uri=uri, version=document.version,
-            diagnostics=[to_lsp(d, index, self.encoding) for d in result.diagnostics]))
+            diagnostics=[to_lsp(d, index, self.encoding) for d in self.diagnostics(uri)]))
 
     def schedule(self, uri: str) -> None:
         if (task := self.pending.pop(uri, None)) is not None:
@@ -210,7 +218,7 @@ def actions(ls: SegdslServer, params: types.CodeActionParams) -> list[types.Code
     index = line_index(text)
     start = index.offset(params.range.start.line, params.range.start.character, ls.encoding)
     end = index.offset(params.range.end.line, params.range.end.character, ls.encoding)
-    return code_actions(uri, text, ls.result(uri), start, end, ls.encoding)
+    return code_actions(uri, text, ls.diagnostics(uri), start, end, ls.encoding)
 
 
 # --- segments across the workspace --------------------------------------------------------------
