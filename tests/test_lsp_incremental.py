@@ -158,5 +158,6 @@ def test_diagnostics_piece_by_piece_are_the_checkers() -> None:
         got = [d.to_json() for d in analysis.diagnostics(text)]
         assert got == expected, text
         parsed = analysis.parse(text)
-        fast += parsed is not None and analysis._independent(parsed, analysis.DEFAULT_CONTEXT)
+        fast += parsed is not None and analysis._independent(list(parsed.segments),
+                                                              analysis.DEFAULT_CONTEXT)
     assert fast > 50  # the piecewise path was taken often enough to be tested

@@ -22,7 +22,7 @@ from segdsl.syntax import ast
 from segdsl.syntax.parser import _lark
 from segdsl.system import system_segments
 from segdsl_lsp import incremental
-from segdsl_lsp.incremental import lex_incremental, parse_incremental
+from segdsl_lsp.incremental import lex_incremental
 
 
 @functools.cache
@@ -43,16 +43,25 @@ class CheckContext:
 DEFAULT_CONTEXT = CheckContext()
 
 
-@dataclass(frozen=True)
 class Parsed:
-    tree: ast.SegmentFile | None
-    diagnostics: list[Diagnostic]
+    """A text's pieces (:mod:`segdsl_lsp.incremental`) or its syntax diagnostics; the whole
+    tree is assembled from the pieces when a feature first asks for it (the diagnostics do
+    not need it: they are found piece by piece where they can be)."""
+
+    def __init__(self, pieces: list[incremental.Placed] | None,
+                 diagnostics: list[Diagnostic]):
+        self.pieces = pieces
+        self.diagnostics = diagnostics
+
+    @functools.cached_property
+    def tree(self) -> ast.SegmentFile | None:
+        return incremental.assemble(self.pieces) if self.pieces is not None else None
 
 
 @functools.lru_cache(maxsize=32)
 def parse_result(text: str) -> Parsed:
     try:
-        return Parsed(parse_incremental(text), [])
+        return Parsed(incremental.parse_pieces(text), [])
     except SegmentError as err:
         return Parsed(None, list(err.diagnostics))
 
@@ -75,29 +84,43 @@ def diagnostics(text: str, origin: str = "<file>",
     library (none of the file's own), each segment's diagnostics depend on that segment
     alone, so a piece's are kept by its text and only moved into place."""
     parsed = parse_result(text)
-    if parsed.tree is None:
+    if parsed.pieces is None:
         return parsed.diagnostics
-    placed = incremental.layout(text)
-    if placed is None or not _independent(parsed.tree, context):
+    if not _independent([s for p in parsed.pieces for s in p.segments], context):
         return check(text, origin, context).diagnostics
     out: list[Diagnostic] = []
-    for piece in placed:
+    for piece in parsed.pieces:
         found = _piece_diagnostics(piece.source, piece.segments, context)
         out += [piece.shift.diagnostic(d) for d in found] if piece.shift.offset else found
     return out
 
 
-def _independent(tree: ast.SegmentFile, context: CheckContext) -> bool:
-    names = [s.name.lower() for s in tree.segments]
-    own = set(names) | {s.title.lower() for s in tree.segments}
+def _independent(segments: list[ast.Segment], context: CheckContext) -> bool:
+    names = [s.name.lower() for s in segments]
+    own = set(names) | {s.title.lower() for s in segments}
     if len(set(names)) != len(names):
         return False  # E220 is the file's to report
-    for seg in tree.segments:
-        for ref in in_segment_references(seg.condition):
-            key = ref.name.lower()
-            if key in own or not context.library.find(ref.name):
+    for seg in segments:
+        for name in _references_of(seg):
+            if name.lower() in own or not context.library.find(name):
                 return False  # a reference into the file, or one the file's names explain
     return True
+
+
+_references: dict[int, tuple[ast.Segment, tuple[str, ...]]] = {}
+
+
+def _references_of(seg: ast.Segment) -> tuple[str, ...]:
+    """The names ``seg``'s ``IN SEGMENT`` references use (kept: pieces' segments are re-used
+    from one text to the next)."""
+    found = _references.get(id(seg))
+    if found is not None and found[0] is seg:
+        return found[1]
+    names = tuple(r.name for r in in_segment_references(seg.condition))
+    if len(_references) > 50_000:
+        _references.clear()
+    _references[id(seg)] = (seg, names)
+    return names
 
 
 def in_segment_references(cond: ast.Condition) -> Iterator[ast.InSegment]:
@@ -162,15 +185,18 @@ def is_identifier(name: str) -> bool:
 
 
 def segment_start(text: str, offset: int) -> int:
-    """Where the segment holding ``offset`` starts (0 when none does): from the parse when the
-    text parses, else from the tokens."""
-    parsed = parse(text)
-    if parsed is not None:
+    """Where the segment holding ``offset`` starts (0 when none does): from the pieces when
+    the text parses (no need to assemble the tree), else from the tokens."""
+    parsed = parse_result(text)
+    if parsed.pieces is not None:
         start = 0
-        for seg in parsed.segments:
-            if seg.span.start > offset:
+        for piece in parsed.pieces:
+            if piece.shift.offset > offset:
                 break
-            start = seg.span.start
+            for seg in piece.segments:
+                if seg.span.start + piece.shift.offset > offset:
+                    break
+                start = seg.span.start + piece.shift.offset
         return start
     toks = tokens(text)
     start = 0
@@ -184,9 +210,9 @@ def segment_start(text: str, offset: int) -> int:
 
 def segment_names(text: str) -> list[tuple[str, str | None]]:
     """The (name, title) of each segment the file declares, even when it does not parse."""
-    parsed = parse(text)
-    if parsed is not None:
-        return [(s.name, s.title) for s in parsed.segments]
+    parsed = parse_result(text)
+    if parsed.pieces is not None:
+        return [(s.name, s.title) for p in parsed.pieces for s in p.segments]
     toks = tokens(text)
     found: list[tuple[str, str | None]] = []
     for i, tok in enumerate(toks):

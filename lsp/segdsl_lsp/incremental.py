@@ -59,6 +59,7 @@ def _scanner() -> re.Pattern[str]:
 
 
 _SCAN: re.Pattern[str] | None = None
+_LAST_WORD = re.compile(r"\w+\Z")
 
 
 def _last_significant(text: str, start: int, end: int
@@ -67,6 +68,13 @@ def _last_significant(text: str, start: int, end: int
     None when there is none; False when ``end`` falls inside a string or a comment."""
     global _SCAN
     scan = _SCAN = _SCAN or _scanner()
+    line = text[start:end]
+    if '"' not in line and "#" not in line:  # no string or comment: read it from the end
+        stripped = line.rstrip()
+        if not stripped:
+            return None
+        word = _LAST_WORD.search(stripped)
+        return ("w", word.group()) if word else ("o", stripped[-1])
     last: tuple[str, str] | None = None
     pos = start
     while pos < end:
@@ -86,39 +94,91 @@ def _keywords() -> frozenset[str]:
     return keywords()
 
 
-def _is_boundary(text: str, at: int, breaks: list[int]) -> bool:
-    """Whether the ``segment`` at ``at`` surely starts a segment. ``breaks``: the offsets of
-    the text's line-break characters (strings and comments never span them)."""
+def _is_boundary(text: str, at: int, breaks: list[int]) -> tuple[bool, int]:
+    """Whether the ``segment`` at ``at`` surely starts a segment, and from where the text
+    decided it. ``breaks``: the offsets of the text's line-break characters (strings and
+    comments never span them)."""
     k = bisect.bisect_left(breaks, at)
     end = at
     while True:
         line_start = breaks[k - 1] + 1 if k > 0 else 0
         found = _last_significant(text, line_start, end)
         if found is False:
-            return False  # inside a string or a comment
+            return False, line_start  # inside a string or a comment
         if found is not None:
             break
         if k == 0:
-            return True  # nothing before it: the start of the file
+            return True, 0  # nothing before it: the start of the file
         k -= 1  # nothing before it on its line: look at the line above
         end = breaks[k]
     kind, word = found
     if kind == "s":
-        return True
+        return True, line_start
     if kind == "w":
         if word[0].isdigit():
-            return True
+            return True, line_start
         upper = word.upper()
-        return upper in _ENDS_CONDITION or upper not in _keywords()
-    return word == ")"
+        return upper in _ENDS_CONDITION or upper not in _keywords(), line_start
+    return word == ")", line_start
+
+
+def _common_prefix(a: str, b: str, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:  # halving on slices: each comparison is one memcmp
+        mid = (lo + hi + 1) // 2
+        if a[:mid] == b[:mid]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+def _common_suffix(a: str, b: str, limit: int) -> int:
+    lo, hi = 0, limit
+    while lo < hi:
+        mid = (lo + hi + 1) // 2
+        if a[len(a) - mid:] == b[len(b) - mid:]:
+            lo = mid
+        else:
+            hi = mid - 1
+    return lo
+
+
+# The last text scanned: each `segment` candidate's decision and where its reading began.
+_scanned: tuple[str, dict[int, tuple[bool, int]]] = ("", {})
 
 
 @functools.lru_cache(maxsize=8)
 def pieces(text: str) -> tuple[int, ...]:
-    """Where the pieces start: 0, then before each ``segment`` that surely starts one."""
-    breaks = [m.start() for m in re.finditer(r"[\r\n]", text)]
-    starts = [m.start() for m in _CANDIDATE.finditer(text)
-              if _is_boundary(text, m.start(), breaks)]
+    """Where the pieces start: 0, then before each ``segment`` that surely starts one.
+
+    A decision reads the text from the start of the line holding the token before the
+    candidate up to just after it; after an edit, a candidate whose reading lies wholly
+    before or wholly after the edited region keeps the decision it had."""
+    global _scanned
+    old, decided = _scanned
+    prefix = _common_prefix(old, text, min(len(old), len(text)))
+    suffix = _common_suffix(old, text, min(len(old), len(text)) - prefix)
+    delta, old_tail = len(text) - len(old), len(old) - suffix
+    breaks: list[int] | None = None  # found when a decision must be made afresh
+    now: dict[int, tuple[bool, int]] = {}
+    starts: list[int] = []
+    for m in _CANDIDATE.finditer(text):
+        at = m.start()
+        before = decided.get(at) if at + 8 <= prefix else None
+        after = decided.get(at - delta) if at - delta >= old_tail else None
+        if before is not None:
+            decision = before
+        elif after is not None and after[1] - 1 >= old_tail:
+            decision = (after[0], after[1] + delta)
+        else:
+            if breaks is None:
+                breaks = [m.start() for m in re.finditer(r"[\r\n]", text)]
+            decision = _is_boundary(text, at, breaks)
+        now[at] = decision
+        if decision[0]:
+            starts.append(at)
+    _scanned = (text, now)
     return (0, *(s for s in starts[1:] if s > 0)) if starts else (0,)
 
 
@@ -143,7 +203,8 @@ class _Piece:
 
 
 _pieces: OrderedDict[tuple[str, str], _Piece] = OrderedDict()
-# The pieces as placed in the last text parsed, by (text, next word, offset, line, column).
+# The pieces as placed in the last text assembled, by (text, next word, offset, lines,
+# columns moved).
 _placed: dict[tuple[str, str, int, int, int], tuple[ast.Segment, ...]] = {}
 
 
@@ -265,46 +326,38 @@ def _backfill(text: str, starts: tuple[int, ...], keys: list[tuple[str, str]],
 
 @dataclass(frozen=True)
 class Placed:
-    """A piece of the last text parsed: its text, where it starts, its own segments."""
+    """A piece of a text: its own text, where it sits, its segments with its own spans."""
 
     source: str
+    next_word: str
     shift: _Shift
-    segments: tuple[ast.Segment, ...]  # with the piece's own spans
+    segments: tuple[ast.Segment, ...]
+
+    @property
+    def key(self) -> tuple[str, str, int, int, int]:
+        return (self.source, self.next_word, self.shift.offset, self.shift.lines,
+                self.shift.columns)
 
 
-_layout: tuple[str, list[Placed]] | None = None
-
-
-def layout(text: str) -> list[Placed] | None:
-    """The pieces of ``text`` when it was the last text :func:`parse_incremental` parsed
-    piece by piece (and parsed)."""
-    return _layout[1] if _layout is not None and _layout[0] == text else None
-
-
-def parse_incremental(text: str) -> ast.SegmentFile:
-    """:func:`parse_file` of ``text``, re-using the pieces parsed before; raises
+def parse_pieces(text: str) -> list[Placed]:
+    """The pieces of ``text``, each parsed (re-using those parsed before); raises
     :class:`SegmentError` with the diagnostics the whole-file parse gives."""
-    global _placed, _layout
     if len(text) > MAX_SOURCE_CHARS:
-        return parse_file(text)
+        return [Placed(text, "", _Shift(0, 0, 0), parse_file(text).segments)]
     starts = pieces(text)
     ends = [*starts[1:], len(text)]
     line_starts = [0] + [m.end() for m in re.finditer("\n", text)]
     keys = [(text[a:b], text[b:b + len("segment")]) for a, b in zip(starts, ends, strict=True)]
     if sum(key not in _pieces for key in keys) > max(8, len(keys) // 2):
         _backfill(text, starts, keys, line_starts)
-    segments: list[ast.Segment] = []
-    placed: dict[tuple[str, str, int, int, int], tuple[ast.Segment, ...]] = {}
     errors: dict[int, list[Diagnostic]] = {}
     used: list[Placed] = []
-    for start, end in zip(starts, ends, strict=True):
-        source = text[start:end]
-        next_word = text[end:end + len("segment")]
+    for start, end, (source, next_word) in zip(starts, ends, keys, strict=True):
         piece = _parse_piece(source, next_word)
         if piece.open_parentheses and end < len(text):
-            return parse_file(text)  # the nesting count runs across pieces: parse it whole
-        line, column = _position(start, line_starts)
-        shift = _Shift.to(start, line, column)
+            # The nesting count runs across pieces: parse the text whole.
+            return [Placed(text, "", _Shift(0, 0, 0), parse_file(text).segments)]
+        shift = _Shift.to(start, *_position(start, line_starts))
         if piece.error is not None and piece.kind is not None:
             moved_errors = [shift.diagnostic(d) for d in piece.error]
             if piece.kind == _LIMITS:
@@ -312,19 +365,32 @@ def parse_incremental(text: str) -> ast.SegmentFile:
             else:
                 errors.setdefault(piece.kind, moved_errors)  # the first one counts
             continue
-        key = (source, next_word, start, line, column)
-        moved = _placed.get(key)
-        if moved is None:
-            moved = piece.segments if start == 0 else tuple(shift.node(s)
-                                                            for s in piece.segments)
-        placed[key] = moved
-        segments += moved
-        used.append(Placed(source, shift, piece.segments))
+        used.append(Placed(source, next_word, shift, piece.segments))
     if errors:
         raise SegmentError(errors[min(errors)], text, "<file>")
-    _placed = placed  # only what this text used: the next edit re-uses most of it
-    _layout = (text, used)
+    return used
+
+
+def assemble(placed: list[Placed]) -> ast.SegmentFile:
+    """The file's syntax tree: the pieces' segments with their spans moved into place (those
+    of a piece that has not moved since the last call are re-used)."""
+    global _placed
+    segments: list[ast.Segment] = []
+    now: dict[tuple[str, str, int, int, int], tuple[ast.Segment, ...]] = {}
+    for piece in placed:
+        moved = _placed.get(piece.key)
+        if moved is None:
+            moved = piece.segments if not piece.shift.offset else \
+                tuple(piece.shift.node(s) for s in piece.segments)
+        now[piece.key] = moved
+        segments += moved
+    _placed = now  # only what this text used: the next edit re-uses most of it
     return ast.SegmentFile(tuple(segments))
+
+
+def parse_incremental(text: str) -> ast.SegmentFile:
+    """:func:`parse_file` of ``text``, re-using the pieces parsed before."""
+    return assemble(parse_pieces(text))
 
 
 # --- tokens ------------------------------------------------------------------------------------
