@@ -15,7 +15,6 @@ from __future__ import annotations
 import logging
 import time
 from dataclasses import dataclass, field
-from datetime import datetime
 from pathlib import Path
 
 from segdsl.catalog import FIELDS, FieldType, StoreSchema
@@ -140,8 +139,3 @@ class Stores:
             snapshot = None
         self._entries[ws.root] = _Entry(snapshot, stamp, now)
         return snapshot
-
-    @staticmethod
-    def refreshed(state: SegmentState) -> str:
-        at: datetime = state.refreshed_at
-        return at.strftime("%Y-%m-%d %H:%M UTC")
