@@ -151,7 +151,12 @@ class _Checker:
             hint = (f"did you mean `custom.{close}`?" if close and close in known
                     else f"the store's custom attributes are: {', '.join(known)}" if known
                     else "the customers table has no extra columns")
-            self.error("E202", f"unknown custom attribute `{name.display}`", name.span, hint)
+            fix = None
+            if close and close in known:
+                column = close if close.isidentifier() else _quoted(close)
+                fix = Fix(name.span, f"{name.namespace}.{column}")
+            self.error("E202", f"unknown custom attribute `{name.display}`", name.span, hint,
+                       fix)
             return None
         return found
 
@@ -524,6 +529,14 @@ def check_file(source: str, *, schema: StoreSchema | None = None,
         parsed = parse_file(source, origin)
     except SegmentError as err:
         return CheckResult([], err.diagnostics, source, origin)
+    return check_parsed_file(parsed, source, schema=schema, origin=origin, library=library)
+
+
+def check_parsed_file(parsed: ast.SegmentFile, source: str, *,
+                      schema: StoreSchema | None = None, origin: str = "<file>",
+                      library: Library = None) -> CheckResult:
+    """Check a parsed ``.seg`` file (``source`` is the text it was parsed from), so that a
+    caller who already holds the syntax tree (the language server) does not parse twice."""
     checker = _Checker(source, schema, library)
     checker.file_segments = list(parsed.segments)
     result = CheckResult(source=source, origin=origin)
