@@ -366,21 +366,50 @@ class _Checker:
         self.file_checked[index] = checked
         return checked
 
-    def _bool(self, node: ast.BoolOp) -> typed.Condition | None:
-        left_node = node.left
-        if isinstance(left_node, ast.BoolOp) and left_node.op != node.op:
-            left_text, right_text = self.text(left_node.span), self.text(node.right.span)
-            reading = f"({left_text}) {node.op.upper()} {right_text}"
-            self.warn("W301", f"`{left_node.op.upper()}` and `{node.op.upper()}` are mixed "
-                      f"without parentheses; they apply left to right, so this means "
-                      f"{reading}", node.op_span,
-                      hint="add parentheses to make the grouping explicit",
-                      fix=Fix(left_node.span, f"({left_text})"))
-        left = self.condition(node.left)
+    def _bool(self, node: ast.BoolOp, *, top: bool = True) -> typed.Condition | None:
+        if top:
+            self._warn_mixed_chain(node)
+        # The left operand of an unparenthesised chain continues the chain: it is not warned
+        # about again, so a chain gets one warning and one fix that do not overlap.
+        left = (self._bool(node.left, top=False) if isinstance(node.left, ast.BoolOp)
+                else self.condition(node.left))
         right = self.condition(node.right)
         if left is None or right is None:
             return None
         return typed.And(left, right) if node.op == "and" else typed.Or(left, right)
+
+    def _warn_mixed_chain(self, chain: ast.BoolOp) -> None:
+        """One W301 for a chain of AND and OR without parentheses: the reading with every
+        implied parenthesis written, and a fix that writes them."""
+        spine = [chain]
+        while isinstance(spine[-1].left, ast.BoolOp):
+            spine.append(spine[-1].left)
+        if len({n.op for n in spine}) < 2:
+            return
+        # The first operator (in the text) where the other connector takes over.
+        first_mix = next(n for n in reversed(spine)
+                         if isinstance(n.left, ast.BoolOp) and n.left.op != n.op)
+        explicit = self._explicit(chain)
+        self.warn("W301", f"`{first_mix.left.op.upper()}` and `{first_mix.op.upper()}` are "
+                  f"mixed without parentheses; they apply left to right, so this means "
+                  f"{explicit}", first_mix.op_span,
+                  hint="add parentheses to make the grouping explicit",
+                  fix=Fix(chain.span, explicit))
+
+    def _explicit(self, node: ast.Condition) -> str:
+        """The source of ``node`` with the parentheses that left-to-right implies written
+        around each run of one connector that the other connector continues."""
+        if isinstance(node, ast.Group | ast.Not):
+            inner = node.inner if isinstance(node, ast.Group) else node.operand
+            return (self.source[node.span.start:inner.span.start] + self._explicit(inner)
+                    + self.source[inner.span.end:node.span.end])
+        if not isinstance(node, ast.BoolOp):
+            return self.text(node.span)
+        left = self._explicit(node.left)
+        if isinstance(node.left, ast.BoolOp) and node.left.op != node.op:
+            left = f"({left})"
+        return (left + self.source[node.left.span.end:node.right.span.start]
+                + self._explicit(node.right))
 
     def _compare(self, node: ast.Compare) -> typed.Condition | None:
         f = self.resolve(node.field, self._provisional(node.value))
