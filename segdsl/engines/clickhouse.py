@@ -28,6 +28,7 @@ their tables.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from pathlib import Path
 from typing import Any
@@ -182,10 +183,8 @@ class ClickHouseEngine(Engine):
 
     def _rollback(self) -> None:
         for name in reversed(self._created):  # no transactions: undo a failed load by hand
-            try:
+            with contextlib.suppress(Exception):  # best effort cleanup after a failure
                 self.client.command(f"DROP TABLE IF EXISTS {self.quote(name)}")
-            except Exception:  # noqa: BLE001, S110 - best effort cleanup after a failure
-                pass
         self._loading = False
         self._created = []
 

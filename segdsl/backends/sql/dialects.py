@@ -60,7 +60,7 @@ class Rules:
     def text(self, value: str) -> exp.Expr:
         return exp.Literal.string(value)
 
-    def date(self, day: date) -> exp.Expr:
+    def day_literal(self, day: date) -> exp.Expr:
         """A date literal."""
         return date_lit(day)
 
@@ -108,7 +108,7 @@ class Rules:
         return exp.EQ(this=tail, expression=self.key(self.text(pattern)))
 
     def days_between(self, later: date, earlier: exp.Expr) -> exp.Expr:
-        return exp.DateDiff(this=self.date(later), expression=earlier, unit=exp.var("DAY"))
+        return exp.DateDiff(this=self.day_literal(later), expression=earlier, unit=exp.var("DAY"))
 
     def money(self, minor: exp.Expr, scale: int) -> exp.Expr:
         """An exact decimal from an integer count of minor units (multiply: never divide)."""
@@ -130,7 +130,7 @@ class Postgres(Rules):
 
     def days_between(self, later: date, earlier: exp.Expr) -> exp.Expr:
         # date - date is an integer number of days; sqlglot's generic form goes via epochs.
-        return exp.paren(exp.Sub(this=self.date(later), expression=earlier), copy=False)
+        return exp.paren(exp.Sub(this=self.day_literal(later), expression=earlier), copy=False)
 
 
 class SQLite(Rules):
@@ -230,7 +230,7 @@ class ClickHouse(Rules):
         # characters.
         return exp.Anonymous(this="endsWith", expressions=[e, self.text(pattern)])
 
-    def date(self, day: date) -> exp.Expr:
+    def day_literal(self, day: date) -> exp.Expr:
         return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.DATE32,
                         copy=False)
 

@@ -69,8 +69,8 @@ def _selected(segment: CheckedSegment, s: Scope) -> exp.Select:
     start, end = s.ctx.window_bounds(segment.window)
     where: list[exp.Expr] = [known]
     if start is not None:
-        where.append(exp.GTE(this=local_date(), expression=s.rules.date(start)))
-    where.append(exp.LTE(this=local_date(), expression=s.rules.date(end)))
+        where.append(exp.GTE(this=local_date(), expression=s.rules.day_literal(start)))
+    where.append(exp.LTE(this=local_date(), expression=s.rules.day_literal(end)))
     return _query([_alias(s.column("orders", "order_id", "o"), "order_id"),
                    _alias(s.column("orders", "customer_id", "o"), "customer_id"),
                    _alias(local_date(), "local_date"), _alias(minor, "total_minor")],
