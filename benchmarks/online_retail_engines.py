@@ -1,9 +1,9 @@
 """The full UCI Online Retail data on every executed engine: the same customers, side by side.
 
 Imports the real line-item file with segdsl's importer, then runs the example segments (and a
-few more) in memory, in DuckDB and SQLite (in-process), and in PostgreSQL and MySQL (a fresh
-schema / database of their own, dropped afterwards). Prints each segment's count per engine,
-whether every engine selected exactly the same ids, and each engine's time.
+few more) in memory, in DuckDB, SQLite and ClickHouse (chDB; in-process), and in PostgreSQL and
+MySQL (a fresh schema / database of their own, dropped afterwards). Prints each segment's count
+per engine, whether every engine selected exactly the same ids, and each engine's time.
 
 With ``--system`` it also runs the eight SYSTEM segments (segdsl/system, RFM over the last
 12 months) and prints, per engine, whether they partition the customers with an order in that
@@ -11,7 +11,8 @@ window: the counts add up to that number and every such customer is in exactly o
 
     python benchmarks/online_retail_engines.py [--source online_retail.csv.gz]
         [--postgres postgresql://postgres@127.0.0.1:5432/test]
-        [--mysql mysql://root@127.0.0.1:3306/test] [--as-of 2011-12-09] [--system]
+        [--mysql mysql://root@127.0.0.1:3306/test] [--clickhouse chdb:///:memory:]
+        [--as-of 2011-12-09] [--system]
 """
 
 from __future__ import annotations
@@ -144,6 +145,8 @@ def main() -> None:
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     ap.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     ap.add_argument("--mysql", default="mysql://root@127.0.0.1:3306/test")
+    ap.add_argument("--clickhouse", default="chdb:///:memory:",
+                    help="chdb:///... or clickhouse://user@host:port/db")
     ap.add_argument("--as-of", default="2011-12-09")
     ap.add_argument("--system", action="store_true",
                     help="also check that the SYSTEM segments partition the buyers")
@@ -168,7 +171,8 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         urls = {"duckdb": "duckdb:///:memory:", "sqlite": "sqlite:///:memory:",
                 "postgres": stack.enter_context(postgres_schema(args.postgres)),
-                "mysql": stack.enter_context(mysql_database(args.mysql))}
+                "mysql": stack.enter_context(mysql_database(args.mysql)),
+                "clickhouse": args.clickhouse}
         for name, url in urls.items():
             session, load_s = sql_session(url, store)
             with session:

@@ -340,3 +340,11 @@ def test_clickhouse_urls(tmp_path: Path) -> None:
         connect("chdb://relative")
     with pytest.raises(EngineError, match="clickhouse: cannot connect"):
         connect("clickhouse://nobody@127.0.0.1:1/none")
+
+
+@pytest.mark.clickhouse
+def test_clickhouse_workspace_is_refused_in_words(chdb_url: str) -> None:
+    from segdsl.workspace.db import open_engine
+
+    with pytest.raises(UsageError, match="transactions, which ClickHouse does not have"):
+        open_engine(chdb_url)
