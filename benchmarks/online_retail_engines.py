@@ -61,9 +61,9 @@ def with_system(segs: list[CheckedSegment]) -> list[CheckedSegment]:
 def partition_report(answers: dict[str, dict[str, list[str]]]) -> int:
     """Per engine: do the SYSTEM segments partition the buyers? Returns the failures."""
     names = [s.name for s in system_segments()]
-    print(f"\nSYSTEM segments (window from -1y){'':<24}" + "".join(f"{e:>10}" for e in answers))
+    print(f"\nSYSTEM segments (window from -1y){'':<24}" + "".join(f"{e:>11}" for e in answers))
     for name in names:
-        print(f"{name:<58}" + "".join(f"{len(a[name]):>10,}" for a in answers.values()))
+        print(f"{name:<58}" + "".join(f"{len(a[name]):>11,}" for a in answers.values()))
     failures = 0
     sums, buyers, exact = [], [], []
     for a in answers.values():
@@ -75,8 +75,8 @@ def partition_report(answers: dict[str, dict[str, list[str]]]) -> int:
         failures += not ok
     for label, row in (("sum of the 8", sums), ("customers with an order in the window",
                                                  buyers)):
-        print(f"{label:<58}" + "".join(f"{v:>10,}" for v in row))
-    print(f"{'each such customer in exactly one':<58}" + "".join(f"{v:>10}" for v in exact))
+        print(f"{label:<58}" + "".join(f"{v:>11,}" for v in row))
+    print(f"{'each such customer in exactly one':<58}" + "".join(f"{v:>11}" for v in exact))
     return failures
 
 
@@ -180,14 +180,14 @@ def main() -> None:
             timings[name] = (load_s, run_s)
 
     engines = list(answers)
-    print(f"\n{'segment':<58}" + "".join(f"{e:>10}" for e in engines) + "  same ids")
+    print(f"\n{'segment':<58}" + "".join(f"{e:>11}" for e in engines) + "  same ids")
     disagreements = 0
     for seg in segs:
         ids = [answers[e][seg.name] for e in engines]
         same = all(i == ids[0] for i in ids)
         disagreements += not same
         label = seg.name if len(seg.name) <= 56 else seg.name[:53] + "..."
-        print(f"{label:<58}" + "".join(f"{len(i):>10,}" for i in ids) + ("  yes" if same
+        print(f"{label:<58}" + "".join(f"{len(i):>11,}" for i in ids) + ("  yes" if same
                                                                          else "  NO"))
     print(f"\n{'engine':<10}{'load/prepare s':>16}{'run all s':>12}")
     for e in engines:
