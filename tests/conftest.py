@@ -93,6 +93,24 @@ def mysql_url() -> Iterator[str]:
 
 
 
+@pytest.fixture
+def chdb_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A chDB (ClickHouse in-process) URL naming a new, empty data folder."""
+    require_driver("chdb://")
+    return f"chdb:///{tmp_path_factory.mktemp('chdb') / 'store'}"
+
+
+def require_driver(url: str) -> None:
+    """Skip (or fail, see `_unavailable`) when the optional extra that ``url`` needs is
+    missing; for tests whose URL is a parameter rather than a fixture."""
+    if url.startswith("chdb:"):
+        try:
+            import chdb  # noqa: F401
+            import clickhouse_connect  # noqa: F401
+        except ImportError as err:
+            _unavailable(f"chDB is not installed (pip install 'segdsl[clickhouse]'): {err}")
+
+
 def sample_store() -> Store:
     """A small store full of traps; tests/test_engines.py works out the expected ids by hand.
 

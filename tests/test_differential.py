@@ -146,6 +146,11 @@ def test_mysql_agrees_with_memory(mysql_url: str) -> None:
     _server_test("mysql")(mysql_url)
 
 
+@pytest.mark.clickhouse
+def test_clickhouse_agrees_with_memory(chdb_url: str) -> None:
+    _server_test("clickhouse")(chdb_url)
+
+
 # ---------------------------------------------------------------------------------------------
 # Segment composition: .seg files whose segments refer to each other across different windows.
 # ---------------------------------------------------------------------------------------------
@@ -238,6 +243,11 @@ def test_composed_segments_agree_on_mysql(mysql_url: str) -> None:
     _composed_server_test("mysql")(mysql_url)
 
 
+@pytest.mark.clickhouse
+def test_composed_segments_agree_on_clickhouse(chdb_url: str) -> None:
+    _composed_server_test("clickhouse")(chdb_url)
+
+
 # ---------------------------------------------------------------------------------------------
 # Regressions found by the property tests, pinned on every engine.
 # ---------------------------------------------------------------------------------------------
@@ -257,8 +267,9 @@ def _unicode_store() -> Store:
 DOTTED_I = [('name = "İstanbul"', ["c1"]), ('name CONTAINS "i̇s"', ["c1"]),
             ('name = "istanbul"', ["c3"]), ('name STARTS WITH "is"', ["c3"]),
             ('name IN ("İSTANBUL", "x")', ["c1"])]
-# Python lowers a word-final capital sigma to "ς", every database to "σ": still open (an exact
-# SQL rendering needs Unicode's "cased" and "case-ignorable" classes, which SQL lacks).
+# Python lowers a word-final capital sigma to "ς", DuckDB, PostgreSQL and MySQL to "σ": still
+# open there (an exact SQL rendering needs Unicode's "cased" and "case-ignorable" classes, which
+# SQL lacks); SQLite (Python's lower) and ClickHouse (lowerUTF8) agree.
 FINAL_SIGMA = [('name = "ΟΔΟΣ"', ["c2"]), ('name ENDS WITH "σ"', [])]
 
 
@@ -291,10 +302,25 @@ def test_dotted_capital_i_folds_as_python_on_mysql(mysql_url: str) -> None:
         _check_pinned(session, DOTTED_I, store)
 
 
+@pytest.mark.clickhouse
+def test_dotted_capital_i_folds_as_python_on_clickhouse(chdb_url: str) -> None:
+    store = _unicode_store()
+    with _reloaded(chdb_url, store) as session:
+        _check_pinned(session, DOTTED_I, store)
+
+
 def test_final_sigma_on_sqlite() -> None:
     # SQLite's lower() is Python's (registered by the engine), so it agrees.
     store = _unicode_store()
     with SqlSession("sqlite:///:memory:", store=store) as session:
+        _check_pinned(session, FINAL_SIGMA, store)
+
+
+@pytest.mark.clickhouse
+def test_final_sigma_on_clickhouse(chdb_url: str) -> None:
+    # ClickHouse's lowerUTF8() applies Unicode's context rule for a word-final sigma.
+    store = _unicode_store()
+    with _reloaded(chdb_url, store) as session:
         _check_pinned(session, FINAL_SIGMA, store)
 
 

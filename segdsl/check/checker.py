@@ -389,8 +389,9 @@ class _Checker:
         # The first operator (in the text) where the other connector takes over.
         first_mix = next(n for n in reversed(spine)
                          if isinstance(n.left, ast.BoolOp) and n.left.op != n.op)
+        before = "or" if first_mix.op == "and" else "and"
         explicit = self._explicit(chain)
-        self.warn("W301", f"`{first_mix.left.op.upper()}` and `{first_mix.op.upper()}` are "
+        self.warn("W301", f"`{before.upper()}` and `{first_mix.op.upper()}` are "
                   f"mixed without parentheses; they apply left to right, so this means "
                   f"{explicit}", first_mix.op_span,
                   hint="add parentheses to make the grouping explicit",

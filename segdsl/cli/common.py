@@ -96,11 +96,12 @@ def window_options(f: F) -> F:
 def store_options(f: F) -> F:
     f = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="segdsl.toml to read (default: ./segdsl.toml if present).")(f)
-    f = click.option("--engine", type=click.Choice(["memory", "duckdb", "sqlite"],
+    f = click.option("--engine", type=click.Choice(["memory", "duckdb", "sqlite", "clickhouse"],
                      case_sensitive=False), help="Where to run a --data store "
-                     "(default duckdb).")(f)
+                     "(default duckdb; clickhouse: in-process chDB).")(f)
     f = click.option("--db", metavar="URL", help="A database: duckdb:///path, sqlite:///path, "
-                     "postgresql://user@host/db, mysql://user@host/db.")(f)
+                     "postgresql://user@host/db, mysql://user@host/db, chdb:///folder, "
+                     "clickhouse://user@host:port/db.")(f)
     return click.option("--data", type=click.Path(file_okay=False),
                         help="A folder of customers.csv, orders.csv, ... (or .parquet).")(f)
 

@@ -173,9 +173,10 @@ def run(file: str | None, expr: str | None, segment_name: str | None, data: str 
     """Select the customers of segments on a store's data.
 
     \b
-    The store is a folder (--data, run in memory, in DuckDB or in SQLite with --engine) or a
-    database (--db URL). Prints each segment's count and customer ids; --format json prints
-    {"count": N, "customer_ids": [...], ...}, for a file {"segments": [...]}.
+    The store is a folder (--data, run in memory, in DuckDB, SQLite or ClickHouse with
+    --engine) or a database (--db URL). Prints each segment's count and customer ids;
+    --format json prints {"count": N, "customer_ids": [...], ...}, for a file
+    {"segments": [...]}.
     """
     config = config_from(config_path)
     text = read_segment_text(file, expr)

@@ -6,6 +6,8 @@
 - ``sqlite:///path/to.db`` or ``sqlite:///:memory:``
 - ``postgresql://user@host:port/db`` (also ``postgres://``), needs ``segdsl[postgres]``
 - ``mysql://user[:password]@host:port/db`` (MySQL or MariaDB), needs ``segdsl[mysql]``
+- ``chdb:///path/to/folder`` or ``chdb:///:memory:`` (ClickHouse in-process) and
+  ``clickhouse://user[:password]@host:port/db`` (a server), need ``segdsl[clickhouse]``
 
 >>> from segdsl.store.model import Store, Customers, Orders
 >>> import numpy as np
@@ -25,7 +27,7 @@ from pathlib import Path
 from segdsl.engines.base import Engine, StoreInfo
 from segdsl.errors import UsageError
 
-SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql")
+SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql", "chdb", "clickhouse")
 
 
 def _path(url: str, scheme: str, create: bool) -> str:
@@ -63,8 +65,14 @@ def connect(url: str, *, create: bool = True) -> Engine:
         from segdsl.engines.mysql import MySQLEngine
 
         return MySQLEngine(url)
+    if scheme in ("chdb", "clickhouse"):
+        from segdsl.engines import clickhouse
+
+        return clickhouse.connect_chdb(url, create) if scheme == "chdb" else \
+            clickhouse.connect_server(url)
     raise UsageError(f"unknown database URL {url!r}; the supported schemes are duckdb:///, "
-                     "sqlite:///, postgresql:// (or postgres://) and mysql://")
+                     "sqlite:///, postgresql:// (or postgres://), mysql://, chdb:/// and "
+                     "clickhouse://")
 
 
 __all__ = ["SCHEMES", "Engine", "StoreInfo", "connect"]

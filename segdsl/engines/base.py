@@ -154,8 +154,7 @@ class Engine(ABC):
                     if table.data and table.data[0]:
                         self._insert(table)
                     for column in table.indexes:
-                        self._execute(f"CREATE INDEX {self.quote(f'ix_{table.name}_{column}')} "
-                                      f"ON {self.quote(table.name)} ({self.quote(column)})")
+                        self._index(table.name, column)
                 self._commit()
             except BaseException:
                 self._rollback()
@@ -168,6 +167,10 @@ class Engine(ABC):
 
     def _table_options(self) -> str:
         return ""
+
+    def _index(self, table: str, column: str) -> None:
+        self._execute(f"CREATE INDEX {self.quote(f'ix_{table}_{column}')} "
+                      f"ON {self.quote(table)} ({self.quote(column)})")
 
     def describe(self, mapping: TableMapping = DEFAULT_MAPPING) -> StoreInfo:
         """Tables present (by canonical name), custom attributes and their types, money

@@ -12,6 +12,8 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+import pyarrow as pa
+
 from segdsl.catalog import FieldType
 from segdsl.store.mapping import META_TABLE
 from segdsl.store.model import Store
@@ -27,6 +29,13 @@ class Col(enum.Enum):
     MONEY = "money"  # DECIMAL(38, money_scale)
     DOUBLE = "double"
     DATE = "date"
+
+
+def arrow_type(col: Col, money_scale: int) -> pa.DataType:
+    """The Arrow type engines that bulk load through Arrow (DuckDB, ClickHouse) give ``col``."""
+    return {Col.ID: pa.string(), Col.TEXT: pa.string(), Col.TIMESTAMP: pa.timestamp("s"),
+            Col.MONEY: pa.decimal128(38, money_scale), Col.DOUBLE: pa.float64(),
+            Col.DATE: pa.date32()}[col]
 
 
 _CUSTOM = {FieldType.NUMBER: Col.DOUBLE, FieldType.DATE: Col.DATE, FieldType.TEXT: Col.TEXT}

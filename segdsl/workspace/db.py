@@ -16,7 +16,7 @@ from typing import Any
 
 from segdsl.engines import Engine, connect
 from segdsl.engines.tables import Col, Table
-from segdsl.errors import EngineError
+from segdsl.errors import EngineError, UsageError
 
 # Arbitrary but fixed: the key every segdsl process locks on (PostgreSQL wants a bigint).
 ADVISORY_KEY = 7_364_211_905
@@ -32,7 +32,14 @@ def open_engine(url: str, *, wait: float = DEFAULT_WAIT) -> Engine:
     delay, deadline, told = 0.05, time.monotonic() + wait, False
     while True:
         try:
-            return connect(url)
+            engine = connect(url)
+            if engine.dialect == "clickhouse":
+                engine.close()
+                raise UsageError(f"{url}: the segment store keeps its state in transactions, "
+                                 "which ClickHouse does not have; use DuckDB, SQLite, "
+                                 "PostgreSQL or MySQL for a workspace (`segdsl load` and "
+                                 "`segdsl run --db` work on ClickHouse)")
+            return engine
         except EngineError as err:
             if not _is_lock_error(err) or time.monotonic() + delay > deadline:
                 if _is_lock_error(err):

@@ -37,7 +37,7 @@ def flag_column(k: int) -> str:
 
 def _sql(select: exp.Select, dialect: str) -> str:
     try:
-        return select.sql(dialect=dialect, copy=False)
+        return rules_for(dialect).finish(select).sql(dialect=dialect, copy=False)
     finally:
         _release(select)
 

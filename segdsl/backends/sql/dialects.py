@@ -13,8 +13,8 @@ from datetime import date
 
 from sqlglot import exp
 
-EXECUTED = ("duckdb", "sqlite", "postgres", "mysql")
-GENERATED = ("bigquery", "snowflake", "spark", "trino", "redshift", "tsql", "clickhouse")
+EXECUTED = ("duckdb", "sqlite", "postgres", "mysql", "clickhouse")
+GENERATED = ("bigquery", "snowflake", "spark", "trino", "redshift", "tsql")
 DIALECTS = EXECUTED + GENERATED
 
 
@@ -61,6 +61,19 @@ class Rules:
     def text(self, value: str) -> exp.Expr:
         return exp.Literal.string(value)
 
+    def day_literal(self, day: date) -> exp.Expr:
+        """A date literal."""
+        return date_lit(day)
+
+    def to_date(self, e: exp.Expr) -> exp.Expr:
+        """The calendar date of a (naive, store-local) timestamp."""
+        return exp.cast(e, exp.DataType.Type.DATE, copy=False)
+
+    def finish(self, select: exp.Select) -> exp.Select:
+        """The complete statement (never a nested query): where a dialect adds what the whole
+        statement needs to mean what the compiler says."""
+        return select
+
     def key(self, e: exp.Expr) -> exp.Expr:
         """``e`` made comparable byte for byte (no case/accent folding, no space padding)."""
         return e
@@ -96,7 +109,7 @@ class Rules:
         return exp.EQ(this=tail, expression=self.key(self.text(pattern)))
 
     def days_between(self, later: date, earlier: exp.Expr) -> exp.Expr:
-        return exp.DateDiff(this=date_lit(later), expression=earlier, unit=exp.var("DAY"))
+        return exp.DateDiff(this=self.day_literal(later), expression=earlier, unit=exp.var("DAY"))
 
     def money(self, minor: exp.Expr, scale: int) -> exp.Expr:
         """An exact decimal from an integer count of minor units (multiply: never divide)."""
@@ -118,7 +131,7 @@ class Postgres(Rules):
 
     def days_between(self, later: date, earlier: exp.Expr) -> exp.Expr:
         # date - date is an integer number of days; sqlglot's generic form goes via epochs.
-        return exp.paren(exp.Sub(this=date_lit(later), expression=earlier), copy=False)
+        return exp.paren(exp.Sub(this=self.day_literal(later), expression=earlier), copy=False)
 
 
 class SQLite(Rules):
@@ -233,7 +246,16 @@ class TSQL(PaddedEquality):
 
 
 class ClickHouse(Rules):
-    """``lower``/``position`` are byte-wise ASCII in ClickHouse; use the UTF-8 variants."""
+    """ClickHouse differs in four places where the generic SQL would run and answer wrongly.
+
+    - ``lower``/``position`` are byte-wise ASCII: the UTF-8 variants fold and count characters.
+    - ``Date`` holds 1970..2149 and a cast saturates outside it (``CAST('1750-01-01' AS Date)``
+      is 1970-01-01), so dates and the day of a timestamp are ``Date32``.
+    - ``decimal * 0.01`` is a Float64 product: the money unit is a ``Decimal`` literal.
+    - A ``LEFT JOIN`` fills unmatched columns with defaults (0, '', 1970-01-01) rather than
+      NULL unless ``join_use_nulls = 1``; without it every customer would seem to have an
+      aggregate row, so the statement carries the setting itself.
+    """
 
     name = "clickhouse"
 
@@ -244,7 +266,30 @@ class ClickHouse(Rules):
         return exp.Anonymous(this="positionUTF8", expressions=[e, self.text(pattern)])
 
     def ends(self, e: exp.Expr, pattern: str) -> exp.Expr:
+        # Byte-wise, which is exact: a UTF-8 suffix of bytes that is valid text is a suffix of
+        # characters.
         return exp.Anonymous(this="endsWith", expressions=[e, self.text(pattern)])
+
+    def day_literal(self, day: date) -> exp.Expr:
+        return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.DATE32,
+                        copy=False)
+
+    def to_date(self, e: exp.Expr) -> exp.Expr:
+        return exp.cast(e, exp.DataType.Type.DATE32, copy=False)
+
+    def money(self, minor: exp.Expr, scale: int) -> exp.Expr:
+        as_dec = exp.cast(minor, decimal_type(38, 0), copy=False)
+        if scale == 0:
+            return as_dec
+        unit = exp.cast(exp.Literal.string("0." + "0" * (scale - 1) + "1"),
+                        decimal_type(38, scale), copy=False)
+        return exp.cast(exp.Mul(this=as_dec, expression=unit), decimal_type(38, scale),
+                        copy=False)
+
+    def finish(self, select: exp.Select) -> exp.Select:
+        select.set("settings", [exp.EQ(this=exp.column("join_use_nulls"),
+                                       expression=exp.Literal.number(1))])
+        return select
 
 
 RULES: dict[str, Rules] = {name: Rules() for name in DIALECTS}
