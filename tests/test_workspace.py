@@ -161,9 +161,11 @@ def test_export_csv_neutralises_formulas_keeps_numbers_and_phones(export_ws: Pat
     out = export_ws / "buyers.csv"
     run("export", "buyers", "-o", str(out), "-w", str(export_ws))
     rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
-    assert list(rows[0]) == ["name", "email", "phone", "store_aov", "customer_aov", "orders",
-                             "amount_spent", "last_order_date", "product_type"]
+    assert list(rows[0]) == ["customer_id", "name", "email", "phone", "store_aov",
+                             "customer_aov", "orders", "amount_spent", "last_order_date",
+                             "product_type"]
     c1, c2, c3 = rows
+    assert [c1["customer_id"], c2["customer_id"], c3["customer_id"]] == ["c1", "c2", "c3"]
     assert c1["name"] == "'=HYPERLINK(\"http://x\")" and c1["email"] == "'@evil"
     assert c1["phone"] == "+44 20 7946 0958"  # phone-shaped: left as stored
     assert c1["amount_spent"] == "0.30" and c1["customer_aov"] == "0.15"  # exact money
@@ -179,6 +181,8 @@ def test_export_jsonl_same_records(export_ws: Path) -> None:
     run("export", "buyers", "-o", str(out), "-w", str(export_ws))
     records = [json.loads(line) for line in out.read_text(encoding="utf-8").splitlines()]
     assert len(records) == 3
+    assert [list(r)[0] for r in records] == ["customer_id"] * 3  # the first key, as in CSV
+    assert [r["customer_id"] for r in records] == ["c1", "c2", "c3"]
     assert records[0]["name"] == '=HYPERLINK("http://x")'  # no spreadsheet escaping in JSON
     assert records[0]["amount_spent"] == "0.30" and records[0]["orders"] == 2
     assert records[1]["name"] == "Zoë Ünïcode 東京"
@@ -201,7 +205,7 @@ def test_demo(tmp_path: Path) -> None:
     out = run("demo", str(tmp_path / "d"))
     assert "exported" in out and "champions" in out
     exported = list((tmp_path / "d" / "exports").glob("*.csv"))
-    assert len(exported) == 1 and exported[0].read_text(encoding="utf-8").startswith("name,")
+    assert len(exported) == 1 and exported[0].read_text(encoding="utf-8").startswith("customer_id,name,")
 
 
 def test_help_everywhere() -> None:

@@ -261,8 +261,8 @@ def show(name: str, ws_dir: str | None, fmt: str) -> None:
               help="csv (default, or from the file name) or jsonl.")
 @workspace_option
 def export(name: str, output: str, fmt: str | None, ws_dir: str | None) -> None:
-    """Export a segment's members, one row each: name, email, phone, store_aov,
-    customer_aov, orders, amount_spent, last_order_date, product_type."""
+    """Export a segment's members, one row each: customer_id, name, email, phone,
+    store_aov, customer_aov, orders, amount_spent, last_order_date, product_type."""
     from segdsl.workspace.export import export_segment, write_export
 
     path = Path(output)

@@ -24,7 +24,7 @@ from segdsl.workspace import Workspace
 from segdsl.workspace.db import StateDb, open_engine
 from segdsl.workspace.state import MEMBERS, read_states
 
-COLUMNS = ("name", "email", "phone", "store_aov", "customer_aov", "orders", "amount_spent",
+COLUMNS = ("customer_id", "name", "email", "phone", "store_aov", "customer_aov", "orders", "amount_spent",
            "last_order_date", "product_type")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
