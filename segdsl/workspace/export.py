@@ -24,8 +24,8 @@ from segdsl.workspace import Workspace
 from segdsl.workspace.db import StateDb, open_engine
 from segdsl.workspace.state import MEMBERS, read_states
 
-COLUMNS = ("customer_id", "name", "email", "phone", "store_aov", "customer_aov", "orders", "amount_spent",
-           "last_order_date", "product_type")
+COLUMNS = ("customer_id", "name", "email", "phone", "store_aov", "customer_aov", "orders",
+           "amount_spent", "last_order_date", "product_type")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # Digits, spaces, ( ) . - and one leading +: no letters, no operator a spreadsheet could call.
