@@ -205,7 +205,8 @@ def test_demo(tmp_path: Path) -> None:
     out = run("demo", str(tmp_path / "d"))
     assert "exported" in out and "champions" in out
     exported = list((tmp_path / "d" / "exports").glob("*.csv"))
-    assert len(exported) == 1 and exported[0].read_text(encoding="utf-8").startswith("customer_id,name,")
+    assert len(exported) == 1
+    assert exported[0].read_text(encoding="utf-8").startswith("customer_id,name,")
 
 
 def test_help_everywhere() -> None:
@@ -284,3 +285,27 @@ def test_a_workspace_without_data_says_how_to_load_it(tmp_path: Path) -> None:
     run("init", str(tmp_path / "w"))
     out = run("refresh", "-w", str(tmp_path / "w"), ok=2)
     assert "holds no store yet" in out and "segdsl load" in out
+
+
+def test_refresh_reports_a_cycle_across_files_in_both_files(tmp_path: Path) -> None:
+    root = _custom_ws(tmp_path)
+    (root / "segments" / "cyc.seg").write_text('segment a "A" where IN SEGMENT b\n')
+    (root / "segments" / "cyc2.seg").write_text(
+        'segment b "B" where orders > 1 and IN SEGMENT a\n')
+    result = CliRunner().invoke(cli, ["refresh", "-w", str(root)])
+    assert result.exit_code == 2
+    assert "error[E231]: segments refer to each other in a cycle: a → b → a" in result.stderr
+    assert "cyc2.seg:1:47" in result.stderr  # where b's reference closes the cycle
+    assert "error[E233]: segment `b` does not check" in result.stderr
+    assert "cyc.seg:1:32" in result.stderr
+    assert "E230" not in result.stderr
+
+
+def test_refresh_reports_a_typo_in_a_second_file_with_its_suggestion(tmp_path: Path) -> None:
+    root = _custom_ws(tmp_path)
+    (root / "segments" / "z.seg").write_text('segment typo "T" where IN SEGMENT champoins\n')
+    (root / "segments" / "a.seg").write_text('segment uses "U" where IN SEGMENT typo\n')
+    result = CliRunner().invoke(cli, ["refresh", "-w", str(root)])
+    assert result.exit_code == 2
+    assert "did you mean `champions`?" in result.stderr and "z.seg:1:35" in result.stderr
+    assert "error[E233]: segment `typo` does not check" in result.stderr
