@@ -19,6 +19,7 @@ from segdsl.workspace.definitions import system_definitions
 from segdsl.workspace.export import neutralise
 from segdsl.workspace.refresh import refresh
 
+EXAMPLE_DATA = Path(__file__).resolve().parents[1] / "examples" / "online-retail"
 SYSTEM_NAMES = {"champions", "loyal_customers", "potential_loyalists", "new_customers",
                 "at_risk", "cant_lose_them", "hibernating", "lost"}
 
@@ -309,3 +310,55 @@ def test_refresh_reports_a_typo_in_a_second_file_with_its_suggestion(tmp_path: P
     assert result.exit_code == 2
     assert "did you mean `champions`?" in result.stderr and "z.seg:1:35" in result.stderr
     assert "error[E233]: segment `typo` does not check" in result.stderr
+
+
+def _examples_ws(tmp_path: Path) -> Path:
+    root = tmp_path / "ws"
+    run("init", str(root), "--example")
+    (root / "segments" / "g.seg").write_text(
+        'segment g "G" where IN SEGMENT big_spenders AND orders > 5\n', encoding="utf-8")
+    return root
+
+
+def test_check_and_run_of_a_workspace_file_know_the_other_files(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _examples_ws(tmp_path)
+    monkeypatch.chdir(root)
+    assert "ok: 1 segment checked" in run("check", "segments/g.seg")
+    # worked independently: both segments in one file, run on the example files directly
+    both = tmp_path / "both.seg"
+    both.write_text((root / "segments" / "examples.seg").read_text()
+                    + (root / "segments" / "g.seg").read_text())
+    direct = json.loads(run("run", str(both), "--data", str(EXAMPLE_DATA), "--as-of",
+                            "2011-12-09", "--format", "json"))["segments"]
+    expected = {s["segment"]: s["count"] for s in direct}
+    assert expected["g"] > 0
+    got = json.loads(run("run", "segments/g.seg", "--format", "json"))["segments"]
+    # the workspace's database and its as_of (2011-12-09), not today
+    assert [(s["segment"], s["count"], s["as_of"]) for s in got] == [
+        ("g", expected["g"], "2011-12-09")]
+    ex = json.loads(run("run", "segments/examples.seg", "--format", "json"))["segments"]
+    assert {s["segment"]: s["count"] for s in ex} == {
+        k: v for k, v in expected.items() if k != "g"}
+    # --as-of still wins over the workspace's day
+    later = json.loads(run("run", "segments/g.seg", "--as-of", "2030-01-01", "--format",
+                           "json"))["segments"]
+    assert later[0]["as_of"] == "2030-01-01"
+    # from elsewhere: the file's own workspace is found above it
+    monkeypatch.chdir(tmp_path)
+    assert "ok: 1 segment checked" in run("check", str(root / "segments" / "g.seg"))
+
+
+def test_check_and_run_take_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    root = _examples_ws(tmp_path)
+    monkeypatch.chdir(root)
+    assert "ok: 3 segments in 2 files checked" in run("check", "segments")
+    got = json.loads(run("run", "segments", "--format", "json"))["segments"]
+    assert [s["segment"] for s in got] == ["big_spenders", "christmas_buyers", "g"]
+    (root / "segments" / "bad.seg").write_text('segment b "B" where ordrs > 1\n')
+    result = CliRunner().invoke(cli, ["check", "segments", "--format", "json"])
+    assert result.exit_code == 2
+    [d] = json.loads(result.stdout)["diagnostics"]
+    assert (d["code"], d["file"]) == ("E201", str(Path("segments") / "bad.seg"))
+    (tmp_path / "empty").mkdir()
+    assert "no .seg files" in run("check", str(tmp_path / "empty"), ok=2)
