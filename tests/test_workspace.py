@@ -118,6 +118,39 @@ def test_refresh_refuses_unknown_names_and_bad_files(tmp_path: Path) -> None:
     assert "ordrs" in run("refresh", "-w", str(root), ok=2)
 
 
+def test_a_broken_file_does_not_block_the_rest(tmp_path: Path) -> None:
+    root = _custom_ws(tmp_path)
+    seg = root / "segments"
+    (seg / "uses.seg").write_text('segment on_top "On top" where IN SEGMENT frequent\n')
+    run("refresh", "--all", "-w", str(root))
+    before = _counts(root)
+    # frequent breaks; on_top, which depends on it, is refused with it; the rest goes on
+    (seg / "mine.seg").write_text('segment frequent "Frequent"\n  where ordrs >= 5\n')
+    (seg / "other.seg").write_text('segment twice "Twice" where orders >= 2\n')
+    result = CliRunner().invoke(cli, ["refresh", "--all", "-w", str(root), "--format", "json"])
+    assert result.exit_code == 2
+    report = json.loads(result.stdout)
+    assert {r["name"] for r in report["refreshed"]} == SYSTEM_NAMES | {"twice"}
+    assert report["refused"] == ["frequent", "on_top"] and report["removed"] == []
+    assert [(e["file"].endswith("mine.seg"), [d["code"] for d in e["diagnostics"]])
+            for e in report["errors"]] == [(True, ["E201"]), (False, ["E233"])]
+    assert "ordrs" in result.stderr and "refused (left as they were)" in result.stderr
+    after = _counts(root)
+    assert after["frequent"] == before["frequent"] and after["on_top"] == before["on_top"]
+    # a named SYSTEM segment too; show works for what checks and refuses what does not
+    result = CliRunner().invoke(cli, ["refresh", "champions", "-w", str(root)])
+    assert result.exit_code == 2 and "champions (SYSTEM, named)" in result.stdout
+    result = CliRunner().invoke(cli, ["show", "champions", "-w", str(root)])
+    assert result.exit_code == 0 and "mine.seg has errors" in result.stderr
+    result = CliRunner().invoke(cli, ["show", "frequent", "-w", str(root)])
+    assert result.exit_code == 2 and "E201" in result.stderr
+    # a file that does not parse may hold any name: nothing is removed meanwhile
+    (seg / "mine.seg").write_text('segment frequent "Frequent"\n  where orders >=\n')
+    result = CliRunner().invoke(cli, ["refresh", "-w", str(root), "--format", "json"])
+    assert result.exit_code == 2 and json.loads(result.stdout)["removed"] == []
+    assert _counts(root)["frequent"] == before["frequent"]
+
+
 def test_refresh_text_output_names_who_entered(tmp_path: Path) -> None:
     root = _custom_ws(tmp_path)
     run("refresh", "-w", str(root))

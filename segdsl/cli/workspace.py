@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from segdsl.cli.common import echo_json, format_option
-from segdsl.errors import SegdslError, UsageError
+from segdsl.cli.common import EXIT_REFUSED, echo_json, format_option
+from segdsl.errors import SegdslError, SegmentError, UsageError
 from segdsl.workspace import Workspace, init_workspace, open_workspace
 from segdsl.workspace.refresh import RefreshReport, refresh, watch
 
@@ -190,6 +190,17 @@ def refresh_(names: tuple[str, ...], all_: bool, watch: bool, ws_dir: str | None
         echo_json(report.to_json())
     else:
         _print_report(report)
+    _report_problems(report.problems, report.refused)
+    if report.problems:
+        raise click.exceptions.Exit(EXIT_REFUSED)
+
+
+def _report_problems(problems: list[SegmentError], refused: list[str]) -> None:
+    """The diagnostics of the workspace's files with errors, on stderr."""
+    for problem in problems:
+        click.echo(problem.render(), err=True)
+    if refused:
+        click.echo(f"refused (left as they were): {', '.join(refused)}", err=True)
 
 
 def _watch(ws: Workspace, fmt: str) -> None:
@@ -201,6 +212,7 @@ def _watch(ws: Workspace, fmt: str) -> None:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
 
     def on_report(report: RefreshReport) -> None:
+        _report_problems(report.problems, report.refused)
         if fmt == "json":
             click.echo(__import__("json").dumps(report.to_json(), default=str), nl=True)
         else:
@@ -234,6 +246,9 @@ def show(name: str, ws_dir: str | None, fmt: str) -> None:
     from segdsl.workspace.show import describe
 
     info = describe(_open(ws_dir), name)
+    for origin in info["other_files_with_errors"]:
+        click.echo(f"warning: {origin} has errors; its segments are left out (see `segdsl "
+                   "refresh` or `segdsl check`)", err=True)
     if fmt == "json":
         echo_json(info)
         return

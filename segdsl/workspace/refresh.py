@@ -15,10 +15,10 @@ from itertools import compress
 from typing import Any, Protocol
 
 from segdsl.backends.sql.batch import batch_sql
-from segdsl.errors import SegdslError, UsageError
+from segdsl.errors import SegdslError, SegmentError, UsageError
 from segdsl.workspace import Workspace
 from segdsl.workspace.db import StateDb, open_engine, pause_for_tests
-from segdsl.workspace.definitions import SYSTEM, Definition, all_definitions
+from segdsl.workspace.definitions import SYSTEM, Definition, workspace_definitions
 from segdsl.workspace.state import (
     SegmentState,
     Update,
@@ -67,12 +67,18 @@ class RefreshReport:
     removed: list[str] = field(default_factory=list)
     windows: int = 0  # queries run: one per distinct window
     next_due: datetime | None = None  # when the oldest SYSTEM segment is due again
+    # CUSTOM segments that do not check (left as they were), and their files' diagnostics.
+    refused: list[str] = field(default_factory=list)
+    problems: list[SegmentError] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"refreshed": [r.to_json() for r in self.refreshed],
                 "up_to_date": self.up_to_date, "removed": self.removed,
                 "queries": self.windows,
-                "next_due": self.next_due.isoformat() if self.next_due else None}
+                "next_due": self.next_due.isoformat() if self.next_due else None,
+                "refused": self.refused,
+                "errors": [{"file": p.origin, "diagnostics": [d.to_json() for d in p.diagnostics]}
+                           for p in self.problems]}
 
 
 def _reason(d: Definition, state: SegmentState | None, named: set[str], all_: bool,
@@ -112,15 +118,21 @@ def refresh(ws: Workspace, names: Sequence[str] = (), *, all_: bool = False,
     try:
         info = engine.describe(ws.config.mapping)  # before the transaction: it rolls back
         info.require_store(f"the workspace database ({ws.url})", ws.config.mapping)
-        defs = all_definitions(ws.segments_dir, info.schema())
+        # A file with errors does not stop the rest: what checks is refreshed, the refused
+        # segments keep their state, and the caller reports the files' diagnostics.
+        found = workspace_definitions(ws.segments_dir, info.schema())
+        defs = found.definitions
         known = {d.name.lower() for d in defs}
-        unknown = [n for n in names if n.lower() not in known]
+        refused = {n.lower() for n in found.refused}
+        unknown = [n for n in names if n.lower() not in known | refused]
+        if unknown and not found.complete:
+            raise found.error()  # the name may be in a file that does not parse
         if unknown:
             raise UsageError(f"no segment named {', '.join(map(repr, unknown))}; the segments "
                              f"are {', '.join(d.name for d in defs)}")
         ctx = ws.context()
         db = StateDb(engine)
-        report = RefreshReport()
+        report = RefreshReport(refused=found.refused, problems=found.problems)
         with db.transaction(exclusive=True):
             ensure_tables(db)
             states = read_states(db)  # read under the lock: the previous refresh is whole
@@ -146,7 +158,9 @@ def refresh(ws: Workspace, names: Sequence[str] = (), *, all_: bool = False,
             write_segments(db, updates)
             progress.advance("writing")
             for name in states:
-                if name.lower() not in known:
+                # Only a definition known to be gone: not a refused one, nor any while a file
+                # that does not parse may hold it.
+                if name.lower() not in known | refused and found.complete:
                     forget_segment(db, name)
                     report.removed.append(name)
             pause_for_tests("inside the refresh transaction")
