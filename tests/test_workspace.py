@@ -395,3 +395,55 @@ def test_check_and_run_take_a_folder(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert (d["code"], d["file"]) == ("E201", str(Path("segments") / "bad.seg"))
     (tmp_path / "empty").mkdir()
     assert "no .seg files" in run("check", str(tmp_path / "empty"), ok=2)
+
+
+def test_text_show_says_when_the_count_is_stale(tmp_path: Path) -> None:
+    root = _custom_ws(tmp_path)
+    run("refresh", "-w", str(root))
+    fresh = run("show", "frequent", "-w", str(root))
+    assert "stale" not in fresh
+    (root / "segments" / "mine.seg").write_text(
+        'segment frequent "Frequent"\n  where orders >= 20\n', encoding="utf-8")
+    count = json.loads(run("show", "frequent", "-w", str(root), "--format", "json"))["count"]
+    assert (f"count: {count:,} (stale: the definition changed since the last refresh; run "
+            "`segdsl refresh frequent`)") in run("show", "frequent", "-w", str(root))
+
+
+def test_load_replace_marks_the_state_stale(export_ws: Path, tmp_path: Path) -> None:
+    new = tmp_path / "new"
+    new.mkdir()
+    (new / "customers.csv").write_text("customer_id,name\nd1,Dee\nd2,Dan\n", encoding="utf-8")
+    (new / "orders.csv").write_text("order_id,customer_id,ordered_at,total\n"
+                                    "p1,d1,2024-01-10 10:00:00,5.00\n", encoding="utf-8")
+    url = open_workspace(export_ws).url
+    run("load", "--data", str(new), "--db", url, "--replace")
+    [row] = [r for r in json.loads(run("list", "-w", str(export_ws), "--format", "json"))
+             ["segments"] if r["name"] == "buyers"]
+    assert row["stale"] is True and row["count"] == 3  # computed from c1..c3, now gone
+    assert "(stale: the data was loaded again" in run("list", "-w", str(export_ws))
+    shown = json.loads(run("show", "buyers", "-w", str(export_ws), "--format", "json"))
+    assert shown["stale"] is True and shown["stale_because"] == ["data"]
+    out = export_ws / "b.csv"
+    refused = run("export", "buyers", "-o", str(out), "-w", str(export_ws), ok=2)
+    assert "loaded before the current data" in refused and "segdsl refresh buyers" in refused
+    assert not out.exists()
+    report = json.loads(run("refresh", "-w", str(export_ws), "--format", "json"))
+    [buyers] = [r for r in report["refreshed"] if r["name"] == "buyers"]
+    assert buyers["reason"] == "data reloaded" and buyers["count"] == 1  # only d1 ordered
+    run("export", "buyers", "-o", str(out), "-w", str(export_ws))
+    rows = list(csv.DictReader(io.StringIO(out.read_text(encoding="utf-8"))))
+    assert [(r["customer_id"], r["name"], r["amount_spent"]) for r in rows] == [
+        ("d1", "Dee", "5.00")]
+
+
+def test_state_tables_from_before_the_data_load_column_still_work(export_ws: Path) -> None:
+    with connect(open_workspace(export_ws).url) as engine:
+        engine.query("ALTER TABLE segdsl_segments DROP COLUMN data_load")
+    # which load the state came from is unknown: it counts as stale until refreshed
+    [row] = [r for r in json.loads(run("list", "-w", str(export_ws), "--format", "json"))
+             ["segments"] if r["name"] == "buyers"]
+    assert row["stale"] is True
+    report = json.loads(run("refresh", "-w", str(export_ws), "--format", "json"))
+    assert [r["reason"] for r in report["refreshed"] if r["name"] == "buyers"] == [
+        "data reloaded"]
+    run("export", "buyers", "-o", str(export_ws / "b.csv"), "-w", str(export_ws))

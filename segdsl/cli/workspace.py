@@ -132,14 +132,17 @@ def _list_rows(ws: Workspace) -> list[dict[str, Any]]:
 
     engine: Engine = open_engine(ws.url)
     try:
+        load_id = engine.describe(ws.config.mapping).load_id
         states = read_states(StateDb(engine))
     finally:
         engine.close()
     rows = [{"name": s.name, "kind": s.kind, "count": s.count, "window": s.window,
-             "refreshed_at": s.refreshed_at.isoformat()} for s in states.values()]
+             "refreshed_at": s.refreshed_at.isoformat(), "stale": s.stale_data(load_id)}
+            for s in states.values()]
     # SYSTEM segments exist before their first refresh: list them, not yet counted.
     rows += [{"name": d.name, "kind": d.kind, "count": None, "window": None,
-              "refreshed_at": None} for d in system_definitions() if d.name not in states]
+              "refreshed_at": None, "stale": False}
+             for d in system_definitions() if d.name not in states]
     return sorted(rows, key=lambda r: (r["kind"] != "SYSTEM", r["name"]))
 
 
@@ -150,7 +153,9 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
         count = f"{r['count']:,}" if r["count"] is not None else "-"
         when = (datetime.fromisoformat(r["refreshed_at"]).astimezone(UTC)
                 .strftime("%Y-%m-%d %H:%M:%S") if r["refreshed_at"] else "never")
-        click.echo(f"{r['name']:<{width}}  {r['kind']:<6}  {count:>7}  {when}")
+        stale = "  (stale: the data was loaded again; run `segdsl refresh`)" \
+            if r["stale"] else ""
+        click.echo(f"{r['name']:<{width}}  {r['kind']:<6}  {count:>7}  {when}{stale}")
 
 
 @click.command(name="list")
@@ -257,13 +262,25 @@ def show(name: str, ws_dir: str | None, fmt: str) -> None:
     if info["refreshed_at"] is None:
         click.echo("not refreshed yet: run `segdsl refresh " + info["name"] + "`")
     else:
-        click.echo(f"window: {info['window']}\ncount: {info['count']:,}\n"
+        click.echo(f"window: {info['window']}\ncount: {info['count']:,}"
+                   f"{_stale_words(info['stale_because'], info['name'])}\n"
                    f"refreshed at: {info['refreshed_at']}")
         click.echo(f"entered last time ({len(info['entered']):,}): {_ids(info['entered'])}")
         click.echo(f"left last time ({len(info['left']):,}): {_ids(info['left'])}")
         click.echo("history: " + ", ".join(f"{h['refreshed_at'][:19]} {h['count']:,}"
                                           for h in info["history"][-5:]))
     click.echo("SQL:\n" + info["sql"])
+
+
+_STALE = {"definition": "the definition changed since the last refresh",
+          "data": "the data was loaded again since the last refresh"}
+
+
+def _stale_words(because: list[str], name: str) -> str:
+    """`` (stale: why; run segdsl refresh NAME)`` for a count that no longer holds, else ``""``."""
+    if not because:
+        return ""
+    return f" (stale: {' and '.join(_STALE[b] for b in because)}; run `segdsl refresh {name}`)"
 
 
 # --- export --------------------------------------------------------------------------------

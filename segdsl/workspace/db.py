@@ -66,6 +66,10 @@ class StateDb:
         with self.engine._errors("reading the tables"):
             return self.engine._tables(None)
 
+    def columns(self, table: str) -> list[str]:
+        with self.engine._errors("reading the columns"):
+            return [c.name for c in self.engine._columns(table, None)]
+
     def insert(self, table: str, columns: list[str], rows: Sequence[tuple[str, ...]]) -> None:
         """Bulk insert text columns through the engine's own loader (Arrow, COPY, ...)."""
         if not rows:

@@ -78,6 +78,12 @@ def export_segment(ws: Workspace, name: str) -> Export:
         if state is None:
             raise UsageError(f"no refreshed segment named {name!r}; see `segdsl list`, and "
                              f"`segdsl refresh {name}` for a new one")
+        if state.stale_data(info.load_id):
+            # The members are ids of the data loaded before: exported against this data they
+            # would be wrong or missing, so refuse rather than write a wrong file.
+            raise UsageError(f"{state.name} was computed from data loaded before the current "
+                             f"data (loaded at {info.loaded_at}); run `segdsl refresh "
+                             f"{state.name}` first, then export")
         # The stored definition: the one the members were computed with.
         checked = check_file(state.definition, schema=info.schema(), origin=state.name)
         if not checked.ok:

@@ -2,7 +2,8 @@
 members, counts and history in one transaction.
 
 Rules: a SYSTEM segment is due when it is older than the workspace's interval; a CUSTOM one
-only when named or with ``all``; a new or changed definition (hash) always; a named one always.
+only when named or with ``all``; a new or changed definition (hash) always, and one computed
+from data loaded before the current data (``load --replace``) always; a named one always.
 """
 
 from __future__ import annotations
@@ -82,13 +83,15 @@ class RefreshReport:
 
 
 def _reason(d: Definition, state: SegmentState | None, named: set[str], all_: bool,
-            now: datetime, interval: timedelta) -> str | None:
+            now: datetime, interval: timedelta, load_id: str | None) -> str | None:
     if d.name.lower() in named:
         return "named"
     if state is None:
         return "new"
     if state.def_hash != d.hash:
         return "definition changed"
+    if state.stale_data(load_id):
+        return "data reloaded"
     if all_:
         return "--all"
     if d.kind == SYSTEM and now - state.refreshed_at >= interval:
@@ -138,7 +141,8 @@ def refresh(ws: Workspace, names: Sequence[str] = (), *, all_: bool = False,
             states = read_states(db)  # read under the lock: the previous refresh is whole
             named = {n.lower() for n in names}
             todo = [(d, r) for d in defs
-                    if (r := _reason(d, states.get(d.name), named, all_, now, ws.interval))]
+                    if (r := _reason(d, states.get(d.name), named, all_, now, ws.interval,
+                                     info.load_id))]
             report.up_to_date = [d.name for d in defs if d.name not in {t.name for t, _ in todo}]
             groups: dict[tuple[date | None, date], list[tuple[Definition, str]]] = {}
             for d, r in todo:
@@ -152,7 +156,8 @@ def refresh(ws: Workspace, names: Sequence[str] = (), *, all_: bool = False,
                 progress.advance(f"window {_window_text(bounds)}")
                 for (d, reason), ids in zip(group, members, strict=True):
                     update, done = _diff(d, reason, ids, before.get(d.name, set()),
-                                         states.get(d.name), _window_text(bounds), now)
+                                         states.get(d.name), _window_text(bounds), now,
+                                         info.load_id)
                     updates.append(update)
                     report.refreshed.append(done)
             write_segments(db, updates)
@@ -184,11 +189,12 @@ def _compute(db: StateDb, defs: list[Definition], ctx: Any, ws: Workspace,
 
 
 def _diff(d: Definition, reason: str, members: set[str], before: set[str],
-          old: SegmentState | None, window: str, now: datetime) -> tuple[Update, Refreshed]:
+          old: SegmentState | None, window: str, now: datetime, load_id: str | None
+          ) -> tuple[Update, Refreshed]:
     entered, left = members - before, before - members
     seg = d.segment
     state = SegmentState(seg.name, seg.title, d.kind, d.text, d.hash, window, len(members), now,
-                         len(entered), len(left))
+                         len(entered), len(left), load_id)
     return (Update(state, members, entered, left),
             Refreshed(seg.name, d.kind, reason, len(members), old.count if old else None,
                       sorted(entered), sorted(left)))

@@ -34,9 +34,15 @@ def describe(ws: Workspace, name: str) -> dict[str, Any]:
                      money_scale=info.money_scale, pretty=True)
     finally:
         engine.close()
-    return {"other_files_with_errors": [p.origin for p in found.problems],
+    stale = []
+    if state is not None and state.def_hash != d.hash:
+        stale.append("definition")
+    if state is not None and state.stale_data(info.load_id):
+        stale.append("data")
+    return {"loaded_at": info.loaded_at,
+            "other_files_with_errors": [p.origin for p in found.problems],
             "name": d.name, "title": d.segment.title, "kind": d.kind, "definition": d.text,
-            "hash": d.hash, "stale": bool(state and state.def_hash != d.hash),
+            "hash": d.hash, "stale": bool(stale), "stale_because": stale,
             "window": state.window if state else None,
             "count": state.count if state else None,
             "refreshed_at": state.refreshed_at.isoformat() if state else None,
