@@ -20,7 +20,7 @@ import click
 from segdsl.check.checker import check_window
 from segdsl.check.dates import parse_iso_date
 from segdsl.config import Config, load_config
-from segdsl.errors import SegdslError, SegmentError, UsageError
+from segdsl.errors import DataError, EngineError, SegdslError, SegmentError, UsageError
 from segdsl.runner import StoreSource
 from segdsl.syntax import ast
 from segdsl.syntax.parser import parse_window
@@ -30,7 +30,8 @@ EXIT_REFUSED = 2
 
 
 class SegdslGroup(click.Group):
-    """Turns segdsl's errors into messages on stderr and exit codes, never tracebacks."""
+    """Turns segdsl's errors into messages on stderr and exit codes, never tracebacks; with
+    ``--format json`` also into a JSON error document on stdout (:func:`error_document`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -38,9 +39,11 @@ class SegdslGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except SegmentError as err:
+            _json_error(ctx, err)
             click.echo(err.render(), err=True)
             ctx.exit(EXIT_REFUSED)
         except SegdslError as err:
+            _json_error(ctx, err)
             click.echo(f"error: {err}", err=True)
             ctx.exit(err.exit_code)
         except KeyboardInterrupt:
@@ -51,10 +54,49 @@ class SegdslGroup(click.Group):
         except Exception as err:
             if os.environ.get("SEGDSL_DEBUG"):
                 raise
+            _json_error(ctx, err)
             click.echo(f"internal error: {type(err).__name__}: {err}\n"
                        "this is a bug in segdsl; run again with SEGDSL_DEBUG=1 for details",
                        err=True)
             ctx.exit(1)
+
+
+def _json_error(ctx: click.Context, err: Exception) -> None:
+    # ctx.meta is shared by the whole chain of contexts: the command's --format set it.
+    if ctx.meta.get("segdsl.format") == "json":
+        echo_json(error_document(err))
+
+
+def error_document(err: Exception) -> dict[str, Any]:
+    """``{"ok": false, "error": {"code", "message", "file", "line"}, "diagnostics": [...]}``;
+    ``code`` is the first error's diagnostic code for segment text, else the kind of error
+    (``usage``, ``data``, ``engine``, ``internal``); each diagnostic names its ``file``."""
+    from segdsl.workspace.definitions import WorkspaceError
+
+    file: str | None = None
+    line: int | None = None
+    diagnostics: list[dict[str, Any]] = []
+    if isinstance(err, SegmentError):
+        problems = err.problems if isinstance(err, WorkspaceError) else [err]
+        diagnostics = [{**d.to_json(), "file": p.origin} for p in problems
+                       for d in p.diagnostics]
+        first = next((d for d in err.diagnostics if d.is_error), None)
+        code = first.code if first else "segment"
+        file = err.origin
+        line = first.span.line if first and first.span else None
+    elif isinstance(err, DataError):
+        code, file, line = "data", err.where, err.row
+    elif isinstance(err, UsageError):
+        code = "usage"
+    elif isinstance(err, EngineError):
+        code = "engine"
+    elif isinstance(err, SegdslError):
+        code = "error"
+    else:
+        code = "internal"
+    message = str(err) if isinstance(err, SegdslError) else f"{type(err).__name__}: {err}"
+    return {"ok": False, "error": {"code": code, "message": message, "file": file,
+                                   "line": line}, "diagnostics": diagnostics}
 
 
 def echo_json(data: Any) -> None:
@@ -65,9 +107,16 @@ def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
+def _remember_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    ctx.meta["segdsl.format"] = value  # read by SegdslGroup when an error ends the command
+    return value
+
+
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
-                             default="text", show_default=True,
-                             help="json: machine-readable output on stdout only.")
+                             default="text", show_default=True, callback=_remember_format,
+                             is_eager=True,
+                             help="json: machine-readable output on stdout only; an error "
+                             "is a JSON document too.")
 
 
 def segment_input(f: F) -> F:

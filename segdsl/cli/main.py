@@ -64,15 +64,7 @@ def check(file: str | None, expr: str | None, segment_name: str | None, data: st
     attributes and the tables each field needs are checked too. Exit 0 when there are no
     errors (warnings allowed), 2 when there are.
     """
-    try:
-        text = read_input(file, expr)
-    except UsageError as err:
-        if fmt != "json":
-            raise
-        # A tool asked for JSON: it gets a document saying the file could not be read.
-        echo_json({"ok": False, "origin": file or "<expr>", "segments": [],
-                   "diagnostics": [], "error": str(err)})
-        raise click.exceptions.Exit(EXIT_REFUSED) from None
+    text = read_input(file, expr)
     schema = _schema_if_given(data, db, engine, config_for(config_path, file))
     result = check_input(text, schema, None, segment_name)
     if fmt == "json":
