@@ -299,3 +299,11 @@ def test_json_errors_are_json_documents_with_the_same_exit_codes(tmp_path: Path)
     assert doc["error"]["code"] == "usage"
     doc = _error_doc("refresh", "-w", str(tmp_path))  # no workspace here
     assert doc["error"]["code"] == "usage" and "segdsl init" in doc["error"]["message"]
+
+
+def test_show_sql_with_the_memory_engine_says_there_is_none(tmp_path: Path) -> None:
+    store = write_store(tmp_path / "s", "1,a,2024-01-01,10\n")
+    result = invoke("run", "--data", str(store), "--engine", "memory", "--expr", "aov > 5",
+                    "--as-of", "2024-02-01", "--show-sql")
+    assert result.exit_code == 0 and "Customers: 1 customer" in result.stdout
+    assert "the memory engine runs no SQL" in result.stderr and "SELECT" not in result.stdout

@@ -447,3 +447,29 @@ def test_state_tables_from_before_the_data_load_column_still_work(export_ws: Pat
     assert [r["reason"] for r in report["refreshed"] if r["name"] == "buyers"] == [
         "data reloaded"]
     run("export", "buyers", "-o", str(export_ws / "b.csv"), "-w", str(export_ws))
+
+
+def test_refresh_output_counts_in_the_singular_for_one(tmp_path: Path) -> None:
+    root = _custom_ws(tmp_path)
+    run("refresh", "-w", str(root))
+    # the example data has one customer with 50 orders or more (worked out with run below)
+    (root / "segments" / "mine.seg").write_text(
+        'segment frequent "Frequent"\n  where orders >= 50\n', encoding="utf-8")
+    direct = json.loads(run("run", "--data", str(EXAMPLE_DATA), "--as-of", "2011-12-09",
+                            "--expr", "orders >= 50", "--format", "json"))
+    assert direct["count"] == 1
+    out = run("refresh", "-w", str(root))
+    assert "frequent (CUSTOM, definition changed): 1 member (was " in out
+    assert "1 segment refreshed with 1 query; " in out
+    assert "1 members" not in out and "segment(s)" not in out
+
+
+def test_a_workspace_whose_database_is_missing_is_refused_not_created(tmp_path: Path) -> None:
+    root = tmp_path / "w"
+    run("init", str(root))
+    db_file = root / "segdsl.duckdb"
+    for command in (["list"], ["refresh"], ["show", "champions"],
+                    ["export", "champions", "-o", str(tmp_path / "x.csv")]):
+        out = run(*command, "-w", str(root), ok=2)
+        assert "does not exist" in out and "segdsl load" in out and "segdsl init" in out
+    assert not db_file.exists()  # no empty database left behind

@@ -71,7 +71,7 @@ def _print_report(report: RefreshReport) -> None:
         click.echo("nothing to refresh: every segment is up to date")
     for r in report.refreshed:
         was = "new" if r.previous is None else f"was {r.previous:,}"
-        click.secho(f"{r.name} ({r.kind}, {r.reason}): {r.count:,} members ({was}); "
+        click.secho(f"{r.name} ({r.kind}, {r.reason}): {_plural(r.count, 'member')} ({was}); "
                     f"+{len(r.entered):,} entered, -{len(r.left):,} left", bold=True)
         if r.previous is not None:
             if r.entered:
@@ -81,9 +81,14 @@ def _print_report(report: RefreshReport) -> None:
     for name in report.removed:
         click.echo(f"{name}: its definition is gone; its members were removed")
     if report.refreshed:
-        click.echo(f"{len(report.refreshed)} segment(s) refreshed with {report.windows} "
-                   f"quer{'y' if report.windows == 1 else 'ies'}; "
+        click.echo(f"{_plural(len(report.refreshed), 'segment')} refreshed with "
+                   f"{report.windows} quer{'y' if report.windows == 1 else 'ies'}; "
                    f"{len(report.up_to_date)} up to date")
+
+
+def _plural(n: int, noun: str) -> str:
+    """``1 member``, ``2 members``, ``1,000 members``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def register(cli: click.Group) -> None:
