@@ -318,6 +318,10 @@ def test_a_bad_time_zone_is_refused_where_it_is_written(tmp_path: Path) -> None:
 def test_a_workspace_without_data_says_how_to_load_it(tmp_path: Path) -> None:
     run("init", str(tmp_path / "w"))
     out = run("refresh", "-w", str(tmp_path / "w"), ok=2)
+    assert "does not exist" in out and "segdsl load" in out  # no database file yet
+    with connect(open_workspace(tmp_path / "w").url):
+        pass  # a database without the store's tables
+    out = run("refresh", "-w", str(tmp_path / "w"), ok=2)
     assert "holds no store yet" in out and "segdsl load" in out
 
 
