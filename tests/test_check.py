@@ -225,3 +225,20 @@ def test_a_mixed_chain_gets_one_warning_with_the_whole_reading(text: str, readin
     spans = [(d.fix.span.start, d.fix.span.end) for d in result.diagnostics
              if d.code == "W301" and d.fix is not None]
     assert len(spans) == len(set(spans))
+
+
+@pytest.mark.parametrize(("clauses", "clause", "line", "column", "end_column", "first"), [
+    ('  window from -30d\n  description "x"\n  window from -1y\n', "window", 4, 3, 18, 2),
+    ('  description "one"\n  window to -1d\n  description "two"\n', "description", 4, 3, 20, 2),
+])
+def test_a_repeated_clause_is_refused_at_the_second_one(clauses: str, clause: str, line: int,
+                                                        column: int, end_column: int,
+                                                        first: int) -> None:
+    source = 'segment a "A"\n' + clauses + "  where orders > 1\n"
+    [d] = check_file(source).diagnostics
+    assert (d.code, d.message, d.hint) == (
+        "E221", f"a second `{clause}` clause in this segment (the first is on line {first})",
+        f"remove one: a segment has at most one `{clause}`")
+    assert d.span is not None
+    assert (d.span.line, d.span.column, d.span.end_line, d.span.end_column) == (
+        line, column, line, end_column)

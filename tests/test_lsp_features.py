@@ -303,6 +303,21 @@ async def test_open_document_wins_over_the_file_on_disk(ws_client: LanguageClien
 
 
 @pytest.mark.asyncio
+async def test_a_cycle_through_another_file_is_reported_as_one(ws_client: LanguageClient,
+                                                              folder: Path) -> None:
+    # q (in q.seg) refers to p, and p (in p.seg) to q: checked together, q's reference to p
+    # closes the cycle, so p's reference to q is refused with that reason, not as unknown.
+    q_uri, p_uri = (folder / "q.seg").as_uri(), (folder / "p.seg").as_uri()
+    await open_doc(ws_client, q_uri, 'segment q "Q" where orders > 1 and IN SEGMENT p')
+    found = await open_doc(ws_client, p_uri, 'segment p "P" where IN SEGMENT q')
+    q_path = folder.resolve() / "q.seg"
+    assert [(d.code, d.message) for d in found] == [
+        ("E233", f"segment `q` does not check ({q_path} line 1: segments refer to each other "
+                 f"in a cycle: p → q → p)\nhint: fix `q` in {q_path} first")]
+    assert found[0].range.start == types.Position(line=0, character=31)
+
+
+@pytest.mark.asyncio
 async def test_rename_changes_the_declaration_and_references_by_name(
         ws_client: LanguageClient, folder: Path) -> None:
     a_uri, b_uri = (folder / "a.seg").as_uri(), (folder / "sub" / "b.seg").as_uri()

@@ -23,7 +23,7 @@ from pathlib import Path
 from urllib.parse import unquote, urlparse
 
 from segdsl.catalog import StoreSchema
-from segdsl.check.library import SegmentLibrary
+from segdsl.check.files import check_files
 from segdsl.errors import Span
 from segdsl.syntax.parser import token_span
 from segdsl.syntax.parser import unquote as unquote_string
@@ -120,7 +120,7 @@ class SegmentIndex:
         self._scanned_at = -RESCAN
         self._symbols: dict[str, tuple[str, FileSymbols]] = {}
         self._contexts: dict[str, tuple[tuple[tuple[str, str], ...],
-                                        analysis.CheckContext]] = {}
+                                        analysis.CheckContext]] = {}  # uri -> (texts, context)
 
     def invalidate(self) -> None:
         """Files changed on disk (or the folders did): look again at the next request."""
@@ -212,26 +212,40 @@ class SegmentIndex:
 
     # --- the checker's library ----------------------------------------------------------------
     def context(self, uri: str, schema: StoreSchema | None = None) -> analysis.CheckContext:
-        """The checker's context for ``uri``: SYSTEM plus every other workspace file's segments
-        that check, found in rounds so that the order of the files does not matter (as
-        :func:`segdsl.workspace.definitions.custom_definitions` does)."""
-        others = tuple(sorted((u, t) for u, t in self.texts().items() if u != uri))
+        """The checker's context for ``uri``: SYSTEM plus the segments of every other workspace
+        file, those files checked together (:func:`segdsl.check.files.check_files`, as
+        ``segdsl refresh`` does): the ones that check, and the ones that do not as refusals,
+        so that a reference to one says why it fails rather than that it is unknown.
+
+        When another file refers to a segment of ``uri``, ``uri``'s own text is checked with
+        them (and left out of the library), so a cycle through ``uri`` is found; otherwise
+        ``uri``'s text cannot change what the others check to, and is left out, so the
+        context stays the same while ``uri`` is edited (it is the pieces' cache key)."""
+        texts = self.texts()
+        others = tuple(sorted((u, t) for u, t in texts.items() if u != uri))
+        key = others
+        own = texts.get(uri)
+        if own is not None and self._referred_to(uri, own, others):
+            key = tuple(sorted((*others, (uri, own))))  # the files' order, as refresh has it
         cached = self._contexts.get(uri)
-        if cached is not None and cached[0] == others and cached[1].schema is schema:
+        if cached is not None and cached[0] == key and cached[1].schema is schema:
             return cached[1]
-        library = SegmentLibrary(analysis.system_library())
-        pending = dict(others)
-        progress = True
-        while progress and pending:
-            progress = False
-            for other, text in list(pending.items()):
-                result = analysis.check_uncached(text, other,
-                                                 analysis.CheckContext(library, schema))
-                if result.ok:
-                    for segment in result.segments:
-                        library.add(segment)
-                    del pending[other]
-                    progress = True
+        found = check_files({_shown(u): t for u, t in key}, schema=schema,
+                            library=analysis.system_library())
+        library = found.library(analysis.system_library(), without=_shown(uri))
         context = analysis.CheckContext(library, schema)
-        self._contexts[uri] = (others, context)
+        self._contexts[uri] = (key, context)
         return context
+
+    def _referred_to(self, uri: str, text: str, others: tuple[tuple[str, str], ...]) -> bool:
+        """Whether any of ``others`` names (or titles) a segment ``text`` declares."""
+        declared = {d.name.lower() for d in self.symbols(uri, text).declarations}
+        declared |= {d.title.lower() for d in self.symbols(uri, text).declarations if d.title}
+        return any(r.name.lower() in declared
+                   for u, t in others for r in self.symbols(u, t).references)
+
+
+def _shown(uri: str) -> str:
+    """A file as a diagnostic names it: its path (a URI that is not a file stays a URI)."""
+    path = uri_to_path(uri)
+    return str(path) if path is not None else uri

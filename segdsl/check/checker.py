@@ -29,7 +29,7 @@ from typing import cast
 from segdsl.catalog import Field, FieldType, Kind, StoreSchema, custom_field, lookup, suggest
 from segdsl.check import countries, typed
 from segdsl.check.dates import parse_iso_date
-from segdsl.check.library import SegmentLibrary
+from segdsl.check.library import Refusal, SegmentLibrary
 from segdsl.errors import Diagnostic, Fix, SegmentError, Severity, Span
 from segdsl.syntax import ast
 from segdsl.syntax.parser import parse_condition, parse_file
@@ -97,20 +97,40 @@ def _example(t: FieldType) -> str:
 Library = SegmentLibrary | Iterable[typed.CheckedSegment] | None
 
 
+class Peers:
+    """The files checked together with one (a workspace's): each file's checker, the segment
+    each name means across them, and the chain of segments being checked, shared by all of
+    them so that a cycle through several files is found like one inside a file."""
+
+    def __init__(self) -> None:
+        self.checkers: list[_Checker] = []
+        self.names: dict[str, tuple[_Checker, int]] = {}  # lowered name -> its first definition
+        self.stack: list[tuple[_Checker, int]] = []
+        self.unparsed: list[str] = []  # files with syntax errors: their segments are unknown
+
+
+# What a reference resolves to: a segment of a file being checked (its checker and index),
+# a library segment already checked, or a library segment known not to check.
+_Target = tuple["_Checker", int] | typed.CheckedSegment | Refusal
+
+
 class _Checker:
-    def __init__(self, source: str, schema: StoreSchema | None, library: Library = None):
+    def __init__(self, source: str, schema: StoreSchema | None, library: Library = None,
+                 origin: str = "<file>", peers: Peers | None = None):
         self.source = source
         self.schema = schema
+        self.origin = origin
         self.diags: list[Diagnostic] = []
         self.library = SegmentLibrary.of(library)
+        self.peers = peers
         # The file's own segments (none for a bare condition), checked on demand: a segment
         # referred to is checked before the reference is built, and `stack` holds the chain
-        # being checked, so a reference into it closes a cycle.
+        # being checked (across the peer files too), so a reference into it closes a cycle.
         self.file_segments: list[ast.Segment] = []
         self.file_index: dict[str, int] = {}  # lowered name -> first segment of that name
         self.file_checked: dict[int, typed.CheckedSegment | None] = {}
         self.file_diags: dict[int, list[Diagnostic]] = {}
-        self.stack: list[int] = []
+        self.stack: list[tuple[_Checker, int]] = peers.stack if peers is not None else []
 
     # --- reporting ---------------------------------------------------------------------------
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None,
@@ -292,42 +312,99 @@ class _Checker:
         target = found[0]
         if isinstance(target, typed.CheckedSegment):
             return typed.InSegment(target, node.span)
+        if isinstance(target, Refusal):
+            self._refused_target(node, target)
+            return None
         if target in self.stack:
-            cycle = [self.file_segments[i].name for i in self.stack[self.stack.index(target):]]
+            chain = self.stack[self.stack.index(target):]
+            cycle = [owner.file_segments[i].name for owner, i in chain]
             path = " → ".join([*cycle, cycle[0]])
             message = (f"segment `{cycle[0]}` refers to itself ({path})" if len(cycle) == 1
                        else f"segments refer to each other in a cycle: {path}")
+            elsewhere = [f"`{owner.file_segments[i].name}` is in {owner.origin}"
+                         for owner, i in chain if owner is not self]
             self.error("E231", message, node.name_span,
-                       hint="a segment cannot depend on itself, directly or through others")
+                       hint="a segment cannot depend on itself, directly or through others"
+                       + (f" ({'; '.join(elsewhere)})" if elsewhere else ""))
             return None
-        checked = self.check_file_segment(target)
-        # A target with errors has reported them itself; the reference just fails with it.
-        return typed.InSegment(checked, node.span) if checked is not None else None
+        owner, index = target
+        checked = owner.check_file_segment(index)
+        if checked is None or not owner.segment_ok(index):
+            # A target with errors has reported them itself, in its own file; a reference
+            # from another file says why it fails, so that file's diagnostics stand alone.
+            if owner is not self:
+                self._refused_target(node, owner.refusal(index))
+            return None
+        return typed.InSegment(checked, node.span)
 
-    def _find_segment(self, reference: str) -> list[int | typed.CheckedSegment]:
-        """Names first (the file's, then the library's), then titles; case ignored."""
+    def _refused_target(self, node: ast.InSegment, target: Refusal) -> None:
+        self.error("E233", f"segment `{target.name}` does not check ({target.origin} line "
+                   f"{target.line}: {target.reason})", node.name_span,
+                   hint=f"fix `{target.name}` in {target.origin} first")
+
+    def segment_ok(self, index: int) -> bool:
+        """The file's segment ``index`` checked, with no error of its own (such as E220)."""
+        return (self.file_checked.get(index) is not None
+                and not any(d.is_error for d in self.file_diags.get(index, [])))
+
+    def refusal(self, index: int) -> Refusal:
+        seg = self.file_segments[index]
+        errors = [d for d in self.file_diags.get(index, []) if d.is_error]
+        return Refusal(seg.name, seg.title, self.origin, seg.span.line,
+                       errors[0].message if errors else "it has errors")
+
+    def _find_segment(self, reference: str) -> list[_Target]:
+        """Names first (the file's, the peer files', then the library's), then titles (the
+        file's, then the peer files' and the library's together); case ignored."""
         key = reference.lower()
         if key in self.file_index:
-            return [self.file_index[key]]
+            return [(self, self.file_index[key])]
+        if self.peers is not None and key in self.peers.names:
+            return [self.peers.names[key]]
         named = self.library.get(reference)
         if named is not None:
             return [named]
-        titled: list[int | typed.CheckedSegment] = [
-            i for i, seg in enumerate(self.file_segments)
+        refused = self.library.refusal(reference)
+        if refused is not None:
+            return [refused]
+        titled: list[_Target] = [
+            (self, i) for i, seg in enumerate(self.file_segments)
             if seg.title.lower() == key and self.file_index.get(seg.name.lower()) == i]
-        # As with names, the file's own segments come before the library's: a store's segment
-        # titled like a built-in one is the one its own file means.
-        return titled or list(self.library.titled(reference))
+        if titled:
+            # As with names, the file's own segments come before the others: a store's
+            # segment titled like a built-in one is the one its own file means.
+            return titled
+        others: list[_Target] = [
+            target for target in self._peer_segments()
+            if target[0].file_segments[target[1]].title.lower() == key]
+        return others + list(self.library.titled(reference))
 
-    def _name_of(self, target: int | typed.CheckedSegment) -> str:
-        return target.name if isinstance(target, typed.CheckedSegment) \
-            else self.file_segments[target].name
+    def _peer_segments(self) -> list[tuple[_Checker, int]]:
+        """The segments of the other files checked with this one (the first of each name)."""
+        if self.peers is None:
+            return []
+        return [t for t in self.peers.names.values() if t[0] is not self]
+
+    def _name_of(self, target: _Target) -> str:
+        if isinstance(target, typed.CheckedSegment | Refusal):
+            return target.name
+        owner, index = target
+        return owner.file_segments[index].name
 
     def _unknown_segment(self, node: ast.InSegment) -> None:
-        names = list(dict.fromkeys([s.name for s in self.file_segments] + self.library.names()))
-        titles = [s.title for s in self.file_segments] + [s.title for s in self.library]
+        peers = [owner.file_segments[i] for owner, i in self._peer_segments()]
+        names = list(dict.fromkeys([s.name for s in self.file_segments]
+                                   + [s.name for s in peers] + self.library.names()))
+        titles = ([s.title for s in self.file_segments] + [s.title for s in peers]
+                  + [s.title for s in self.library])
         what = f'"{node.name}"' if node.quoted else f"`{node.name}`"
         message = f"no segment named {what}"
+        unparsed = self.peers.unparsed if self.peers is not None else []
+        if unparsed:
+            # A file that does not parse declares nothing we can see: it may define it.
+            message += (f" (note: {', '.join(unparsed)} "
+                        f"{'has' if len(unparsed) == 1 else 'have'} syntax errors, so "
+                        f"{'its' if len(unparsed) == 1 else 'their'} segments are not known)")
         if not names:
             self.error("E230", message, node.name_span,
                        hint="no segments are known here: IN SEGMENT names a segment of the "
@@ -357,7 +434,7 @@ class _Checker:
         if index in self.file_checked:
             return self.file_checked[index]
         outer, self.diags = self.diags, self.file_diags.setdefault(index, [])
-        self.stack.append(index)
+        self.stack.append((self, index))
         try:
             checked = self.segment(self.file_segments[index])
         finally:
@@ -365,6 +442,21 @@ class _Checker:
             self.diags = outer
         self.file_checked[index] = checked
         return checked
+
+    def check_all(self) -> None:
+        for i in range(len(self.file_segments)):
+            self.check_file_segment(i)
+
+    def result(self) -> CheckResult:
+        """The file's result: its diagnostics in file order, its segments when none has
+        errors."""
+        result = CheckResult(source=self.source, origin=self.origin)
+        result.diagnostics = [d for i in range(len(self.file_segments))
+                              for d in self.file_diags[i]]
+        if result.ok:
+            result.segments = [c for i in range(len(self.file_segments))
+                               if (c := self.file_checked.get(i)) is not None]
+        return result
 
     def _bool(self, node: ast.BoolOp, *, top: bool = True) -> typed.Condition | None:
         if top:
@@ -567,9 +659,17 @@ def check_parsed_file(parsed: ast.SegmentFile, source: str, *,
                       library: Library = None) -> CheckResult:
     """Check a parsed ``.seg`` file (``source`` is the text it was parsed from), so that a
     caller who already holds the syntax tree (the language server) does not parse twice."""
-    checker = _Checker(source, schema, library)
+    checker = file_checker(parsed, source, schema=schema, origin=origin, library=library)
+    checker.check_all()
+    return checker.result()
+
+
+def file_checker(parsed: ast.SegmentFile, source: str, *, schema: StoreSchema | None,
+                 origin: str, library: Library, peers: Peers | None = None) -> _Checker:
+    """A checker for one parsed file, its segments declared (E220 for a repeated name) and
+    not yet checked; with ``peers``, one of the files checked together."""
+    checker = _Checker(source, schema, library, origin, peers)
     checker.file_segments = list(parsed.segments)
-    result = CheckResult(source=source, origin=origin)
     for i, seg in enumerate(parsed.segments):
         diags = checker.file_diags.setdefault(i, [])
         first = checker.file_index.setdefault(seg.name.lower(), i)
@@ -578,14 +678,7 @@ def check_parsed_file(parsed: ast.SegmentFile, source: str, *,
                 "E220", Severity.ERROR, f"a segment named `{seg.name}` is already defined on "
                 f"line {parsed.segments[first].span.line}", seg.name_span,
                 hint="segment names must be unique"))
-    for i in range(len(parsed.segments)):
-        checked = checker.check_file_segment(i)
-        if checked is not None:
-            result.segments.append(checked)
-    result.diagnostics = [d for i in range(len(parsed.segments)) for d in checker.file_diags[i]]
-    if not result.ok:
-        result.segments = []
-    return result
+    return checker
 
 
 def check_segment(source: str, **kw: object) -> CheckResult:

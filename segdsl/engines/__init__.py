@@ -45,6 +45,16 @@ def _path(url: str, scheme: str, create: bool) -> str:
     return path
 
 
+def missing_file(url: str) -> Path | None:
+    """The database file a ``duckdb:///``/``sqlite:///`` URL names, when it does not exist."""
+    for scheme in ("duckdb", "sqlite"):
+        prefix = f"{scheme}:///"
+        path = url[len(prefix):] if url.startswith(prefix) else None
+        if path not in (None, "", ":memory:") and not Path(str(path)).is_file():
+            return Path(str(path)).resolve()
+    return None
+
+
 def connect(url: str, *, create: bool = True) -> Engine:
     """The engine for ``url``; raises UsageError for an unknown scheme, EngineError when the
     database cannot be reached. With ``create=False`` a database file must already exist."""

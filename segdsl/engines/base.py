@@ -40,6 +40,10 @@ class StoreInfo:
     custom: dict[str, FieldType] = field(default_factory=dict)
     money_scale: int = DEFAULT_MONEY_SCALE
     timezone: str | None = None
+    # Which load of the data this is (new at every `segdsl load`; None when the data was not
+    # loaded by segdsl) and when it was loaded.
+    load_id: str | None = None
+    loaded_at: str | None = None
 
     def schema(self) -> StoreSchema:
         return StoreSchema(self.tables, dict(self.custom))
@@ -205,7 +209,7 @@ class Engine(ABC):
                           if c.name == total and c.scale is not None
                           and re.search("dec|numeric", c.type.lower())), None)
         return StoreInfo(present, custom, DEFAULT_MONEY_SCALE if scale is None else scale,
-                         meta.get("timezone"))
+                         meta.get("timezone"), meta.get("load_id"), meta.get("loaded_at"))
 
     def ignored_orders(self, mapping: TableMapping = DEFAULT_MAPPING) -> int:
         """Orders whose customer id is NULL or names no customer."""

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 import enum
 import json
+import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -113,9 +114,13 @@ def canonical_tables(store: Store) -> list[Table]:
 
 
 def meta_rows(store: Store) -> list[tuple[str, str]]:
+    """The meta table's rows. ``load_id`` is new at every load: state computed from the data
+    (the segment store's) records it, so state from data loaded before is seen to be stale."""
     custom = {name: str(col.type) for name, col in store.customers.custom.items()}
+    loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
     return [("timezone", store.timezone), ("money_scale", str(store.money_scale)),
-            ("custom_types", json.dumps(custom))]
+            ("custom_types", json.dumps(custom)), ("loaded_at", loaded_at),
+            ("load_id", uuid.uuid4().hex)]
 
 
 def field_type(db_type: str) -> FieldType:

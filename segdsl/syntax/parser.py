@@ -76,6 +76,21 @@ class _SyntaxError(Exception):
         self.diagnostic = diagnostic
 
 
+class _Description:
+    def __init__(self, text: str, span: Span):
+        self.text = text
+        self.span = span
+
+
+def _repeated(clause: str, span: Span, first: Span) -> None:
+    """A clause given twice: refused, since one of the two would be silently ignored (and
+    `segdsl fmt` would drop it)."""
+    raise _SyntaxError(Diagnostic(
+        "E221", Severity.ERROR, f"a second `{clause}` clause in this segment (the first is on "
+        f"line {first.line})", span, hint="remove one: a segment has at most one "
+        f"`{clause}`"))
+
+
 def unquote(tok: Token) -> str:
     """The value of a string token; only ``\\"`` and ``\\\\`` are escapes."""
     body = tok.value[1:-1]
@@ -118,18 +133,23 @@ class _ToAst(Transformer[Token, Any]):
 
     def segment(self, meta: Any, children: list[Any]) -> ast.Segment:
         name_tok, title_tok = children[1], children[2]
-        description: str | None = None
+        description: _Description | None = None
         window: ast.Window | None = None
         for clause in children[3:-2]:
             if isinstance(clause, ast.Window):
+                if window is not None:
+                    _repeated("window", clause.span, window.span)
                 window = clause
             else:
+                if description is not None:
+                    _repeated("description", clause.span, description.span)
                 description = clause
-        return ast.Segment(name_tok.value, unquote(title_tok), description, window,
+        return ast.Segment(name_tok.value, unquote(title_tok),
+                           description.text if description else None, window,
                            children[-1], _meta_span(meta), token_span(name_tok))
 
-    def description(self, meta: Any, children: list[Token]) -> str:
-        return unquote(children[1])
+    def description(self, meta: Any, children: list[Token]) -> _Description:
+        return _Description(unquote(children[1]), _meta_span(meta))
 
     def window(self, meta: Any, children: list[Any]) -> ast.Window:
         start, end = children[1]

@@ -14,7 +14,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from segdsl.engines import Engine, connect
+from segdsl.engines import Engine, connect, missing_file
 from segdsl.engines.tables import Col, Table
 from segdsl.errors import EngineError, UsageError
 
@@ -27,8 +27,16 @@ def _is_lock_error(err: EngineError) -> bool:
     return "lock" in str(err).lower()
 
 
-def open_engine(url: str, *, wait: float = DEFAULT_WAIT) -> Engine:
-    """Connect, retrying while another process holds a DuckDB file's lock (up to ``wait`` s)."""
+def open_engine(url: str, *, wait: float = DEFAULT_WAIT, create: bool = False) -> Engine:
+    """Connect, retrying while another process holds a DuckDB file's lock (up to ``wait`` s).
+
+    A missing database file is refused (as ``run --db`` refuses it) unless ``create``: opening
+    it would make an empty one, and every command would then work on no data."""
+    missing = None if create else missing_file(url)
+    if missing is not None:
+        raise UsageError(f"the workspace's database {url} does not exist ({missing}); load the "
+                         f"store into it with `segdsl load --data DIR --db {url}`, or create a "
+                         "workspace with the example data with `segdsl init DIR --example`")
     delay, deadline, told = 0.05, time.monotonic() + wait, False
     while True:
         try:
@@ -72,6 +80,10 @@ class StateDb:
     def tables(self) -> set[str]:
         with self.engine._errors("reading the tables"):
             return self.engine._tables(None)
+
+    def columns(self, table: str) -> list[str]:
+        with self.engine._errors("reading the columns"):
+            return [c.name for c in self.engine._columns(table, None)]
 
     def insert(self, table: str, columns: list[str], rows: Sequence[tuple[str, ...]]) -> None:
         """Bulk insert text columns through the engine's own loader (Arrow, COPY, ...)."""
