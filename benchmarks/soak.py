@@ -2,7 +2,8 @@
 engine, each engine's customer ids compared with the in-memory evaluator's.
 
     python benchmarks/soak.py [--examples 2000] [--minutes M] [--engines duckdb,sqlite]
-        [--postgres URL] [--mysql URL] [--db NAME=URL ...] [--out soak-cases] [--seed N]
+        [--postgres URL] [--mysql URL] [--db NAME=URL ...] [--jobs N] [--out soak-cases]
+        [--seed N]
 
 The examples come from the strategies of the differential test (tests/strategies.py) and are
 compared as it compares them (tests/agreement.py); hypothesis only generates here (no
@@ -101,7 +102,8 @@ class Soak:
                 self.saved.append(save_case(self.out, store, d.expected, name, d, None))
         done = max(t.examples for t in self.tallies.values())
         if done % self.progress == 0:
-            print(f"... {done:,} examples", file=sys.stderr, flush=True)
+            print(f"... {done:,} examples ({', '.join(self.urls)})", file=sys.stderr,
+                  flush=True)
 
 
 class TimeUp(Exception):
@@ -173,16 +175,41 @@ def engine_urls(args: argparse.Namespace) -> Iterator[dict[str, str]]:
         yield urls
 
 
-def report(soak: Soak, seconds: float) -> str:
+def report(soak: Soak, seconds: float, jobs: int = 1) -> str:
     rows = [f"{'engine':<12}{'examples':>10}{'segments':>10}{'disagreed':>11}{'errors':>8}"
             f"{'seconds':>9}"]
     for name, t in soak.tallies.items():
         rows.append(f"{name:<12}{t.examples:>10,}{t.segments:>10,}{t.disagreed:>11,}"
                     f"{t.errors:>8,}{t.seconds:>9.1f}")
-    rows.append(f"{seconds:.0f} s in all, as of {CTX.as_of}")
+    workers = f" by {jobs} workers" if jobs > 1 else ""
+    rows.append(f"{seconds:.0f} s in all{workers}, as of {CTX.as_of}")
     if soak.saved:
         rows.append(f"{len(soak.saved)} regression case(s) saved in {soak.out}/")
     return "\n".join(rows)
+
+
+def worker(args: argparse.Namespace, job: int, examples: int, deadline: float
+           ) -> tuple[dict[str, Tally], list[Path]]:
+    """One process's share of the examples, on engines of its own (fresh schemas)."""
+    seed = None if args.seed is None else args.seed + job
+    with engine_urls(args) as urls:
+        soak = Soak(urls, args.out / f"job{job}" if args.jobs > 1 else args.out, deadline)
+        generate(soak, examples, seed)
+    return soak.tallies, soak.saved
+
+
+def combine(results: list[tuple[dict[str, Tally], list[Path]]], out: Path) -> Soak:
+    total = Soak({}, out, 0.0)
+    for tallies, saved in results:
+        for name, t in tallies.items():
+            mine = total.tallies.setdefault(name, Tally())
+            mine.examples += t.examples
+            mine.segments += t.segments
+            mine.disagreed += t.disagreed
+            mine.errors += t.errors
+            mine.seconds += t.seconds
+        total.saved += saved
+    return total
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -194,20 +221,37 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--mysql", metavar="URL", help="a MySQL/MariaDB server (fresh database)")
     ap.add_argument("--db", action="append", default=[], metavar="NAME=URL",
                     help="any other engine, e.g. chdb=chdb:///tmp/soak (repeatable)")
+    ap.add_argument("--jobs", type=int, default=1,
+                    help="worker processes, each with its share of the examples and its own "
+                    "schemas (not with --db URLs, which all workers would share)")
     ap.add_argument("--out", type=Path, default=Path("soak-cases"),
                     help="where disagreements are saved (default ./soak-cases)")
     ap.add_argument("--seed", type=int, default=None, help="hypothesis seed, to repeat a run")
     args = ap.parse_args(argv)
-    if args.examples < 1:
-        raise SystemExit("--examples must be at least 1")
+    if args.examples < 1 or args.jobs < 1:
+        raise SystemExit("--examples and --jobs must be at least 1")
+    if args.jobs > 1 and any(not d.endswith(":memory:") for d in args.db):
+        raise SystemExit("--jobs > 1 cannot share a --db database between workers; run one "
+                         "soak per database instead")
+    if not (args.engines.strip() or args.postgres or args.mysql or args.db):
+        raise SystemExit("no engine to compare: give --engines, --postgres, --mysql or --db")
     minutes = args.minutes if args.minutes is not None else float("inf")
     started = time.monotonic()
-    with engine_urls(args) as urls:
-        if not urls:
-            raise SystemExit("no engine to compare: give --engines, --postgres, --mysql or --db")
-        soak = Soak(urls, args.out, started + minutes * 60)
-        generate(soak, args.examples, args.seed)
-    print(report(soak, time.monotonic() - started))
+    # time.monotonic() is system-wide on Linux, so workers share the deadline.
+    deadline = started + minutes * 60
+    shares = [args.examples // args.jobs + (i < args.examples % args.jobs)
+              for i in range(args.jobs)]
+    if args.jobs == 1:
+        results = [worker(args, 0, shares[0], deadline)]
+    else:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(args.jobs) as pool:
+            futures = [pool.submit(worker, args, i, n, deadline)
+                       for i, n in enumerate(shares) if n]
+            results = [f.result() for f in futures]
+    soak = combine(results, args.out)
+    print(report(soak, time.monotonic() - started, args.jobs))
     return 1 if any(t.disagreed or t.errors for t in soak.tallies.values()) else 0
 
 
