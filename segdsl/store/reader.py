@@ -28,6 +28,7 @@ import numpy as np
 
 from segdsl.catalog import STANDARD_CUSTOMER_COLUMNS, FieldType
 from segdsl.errors import DataError, UsageError
+from segdsl.store.mapping import CANONICAL_COLUMNS
 from segdsl.store.model import (
     CustomColumn,
     Customers,
@@ -78,9 +79,20 @@ class _Table:
     def require(self, *columns: str) -> None:
         missing = [c for c in columns if c not in self.index]
         if missing:
+            header = ", ".join(self.header) if any(self.header) else "no column names"
+            cased = [h for c in missing for h in self.header if h.lower() == c.lower()]
+            hint = f" (column names are lower case: `{cased[0]}` is not `{cased[0].lower()}`)" \
+                if cased else ""
             raise DataError(f"missing column{'s' if len(missing) > 1 else ''} "
-                            f"{', '.join(missing)}; the header has {', '.join(self.header)}",
+                            f"{', '.join(missing)}; the header has {header}{hint}",
                             where=self.where(), row=self.first_line - 1 if self.rows else None)
+
+    def unused(self) -> list[str]:
+        """Columns of the file that no field reads (customers has none: they are custom
+        attributes)."""
+        if self.name == "customers":
+            return []
+        return [h for h in self.header if h not in CANONICAL_COLUMNS[self.name]]
 
     def column(self, name: str) -> list[Any]:
         if name not in self.index:
@@ -119,9 +131,12 @@ def _read_csv(name: str, path: Path) -> _Table:
                 line_no, last_line = last_line + 1, reader.line_num
                 if not row:
                     continue
-                if len(row) > len(header):
-                    raise DataError(f"this line has {len(row)} cells but the header has "
-                                    f"{len(header)}", where=path.name, row=line_no)
+                if len(row) != len(header):
+                    # Fewer cells is as likely a missing separator as more is an extra one:
+                    # neither is read as empty cells or dropped, since values would shift.
+                    raise DataError(f"this line has {len(row)} cell{'s' if len(row) != 1 else ''}"
+                                    f" but the header has {len(header)}", where=path.name,
+                                    row=line_no)
                 rows.append(row)
                 lines.append(line_no)
     except UnicodeDecodeError as err:
@@ -394,11 +409,42 @@ def read_folder(folder: str | Path, *, timezone: str = "UTC",
         source=str(path),
         offset_timestamps=offsets,
     )
+    store.warnings += _warnings(store, [t for t in (customers_t, orders_t, items_t,
+                                                    products_t, collections_t) if t])
+    return store
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'s' if n != 1 else ''}"
+
+
+def _warnings(store: Store, tables: list[_Table]) -> list[str]:
+    """What the store keeps but a segment may not see as the owner expects, counted: nothing
+    is left out silently."""
+    out = []
+    for t in tables:
+        unused = t.unused()
+        if unused:
+            out.append(f"{t.where()}: {_plural(len(unused), 'column')} not used: "
+                       f"{', '.join(unused)}")
     ignored = store.ignored_orders()
     if ignored:
-        store.warnings.append(f"{ignored:,} order{'s' if ignored != 1 else ''} ignored: "
-                              "their customer is not in customers")
-    return store
+        out.append(f"{_plural(ignored, 'order')} ignored: their customer is not in customers")
+    negative = int((store.orders.total_minor < 0).sum())
+    if negative:
+        out.append(f"{_plural(negative, 'order')} with a negative total (refunds or credit "
+                   "notes?) count as written: they lower amount_spent and aov")
+    items = store.order_items
+    if items is not None:
+        orders = set(store.orders.order_id)
+        orphans = sum(1 for o in items.order_id if o not in orders)
+        if orphans:
+            out.append(f"{_plural(orphans, 'order item')} ignored: their order is not in orders")
+        no_product = sum(1 for p in items.product_id if p is None)
+        if no_product:
+            out.append(f"{_plural(no_product, 'order item')} without a product_id: they add no "
+                       "product type or collection")
+    return out
 
 
 def iter_tables() -> Iterator[str]:
