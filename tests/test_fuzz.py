@@ -194,11 +194,45 @@ def test_values_no_engine_takes_are_refused_by_the_checker(text: str, code: str)
     assert_is_a_good_diagnostic(result.diagnostics[0], text)
 
 
+AT_THE_VALUE_LIMITS = [
+    "aov > 999999999999999.999999999999", "aov < 999999999999999.999999999999",
+    "amount_spent < -999999999999999", "amount_spent > -999999999999999.999999999999",
+    "aov >= 0.000000000001", "aov > 10.333333333333", "store_aov < 999999999999999",
+    "custom.score < 999999999999999.999999999999", "custom.score > -999999999999999",
+    "days_since_last_order > -999999999999999.5", "orders < 999999999999999",
+    "recency_score <= 999999999999999.999999999999", "first_order_date > -1000y",
+    "last_order_date >= -12000m", "custom.joined < -52000w",
+    "first_order_date BETWEEN -365000d AND today"]
+
+
 def test_at_the_value_limits_every_dialect_compiles() -> None:
-    for text in ["aov > 999999999999999.999999999999", "amount_spent < -999999999999999",
-                 "first_order_date > -1000y", "last_order_date >= -12000m",
-                 "custom.joined < -52000w", "first_order_date BETWEEN -365000d AND today"]:
+    for text in AT_THE_VALUE_LIMITS:
         assert through_pipeline(text, False).ok, text
+
+
+def _agree_at_the_limits(url: str) -> None:
+    from agreement import opener
+
+    segments = [check_condition(t, schema=STORE.schema()).segments[0]
+                for t in AT_THE_VALUE_LIMITS]
+    with opener(url, STORE)() as session:
+        for text, seg in zip(AT_THE_VALUE_LIMITS, segments, strict=True):
+            assert sorted(session.customer_ids(seg, CTX)) == evaluate(seg, PREPARED, CTX), text
+
+
+@pytest.mark.parametrize("dialect", ["duckdb", "sqlite"])
+def test_at_the_value_limits_the_engines_agree_with_memory(dialect: str) -> None:
+    _agree_at_the_limits(f"{dialect}:///:memory:")
+
+
+@pytest.mark.postgres
+def test_at_the_value_limits_postgres_agrees(postgres_url: str) -> None:
+    _agree_at_the_limits(postgres_url)
+
+
+@pytest.mark.mysql
+def test_at_the_value_limits_mysql_agrees(mysql_url: str) -> None:
+    _agree_at_the_limits(mysql_url)
 
 
 @pytest.mark.parametrize(("text", "code"), [
