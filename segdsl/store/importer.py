@@ -42,7 +42,6 @@ The rules (the full decision tables are in ``docs/data.md``), applied to each ro
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import re
@@ -68,7 +67,7 @@ from segdsl.store.model import (
     Products,
     Store,
 )
-from segdsl.store.reader import MAX_MINOR, _read_csv, zone
+from segdsl.store.reader import MAX_MINOR, _read_csv, csv_records, zone
 
 # --- mapping and presets --------------------------------------------------------------------
 
@@ -435,9 +434,6 @@ class _RowParser:
         return d
 
     def row(self, cells: list[str], idx: tuple[int, ...], line: int) -> _Line:
-        if len(cells) < len(idx) or max(idx) >= len(cells):
-            raise DataError(f"this line has {len(cells)} cells, too few for the header",
-                            where=self.path.name, row=line)
         o, d, c, k, p, t, q, u = (cells[i] for i in idx)
         m = self.mapping
         order_id = clean_id(o)
@@ -453,17 +449,10 @@ class _RowParser:
 def _read_lines(path: Path, mapping: ImportMapping, tz: ZoneInfo,
                 report: ImportReport) -> Iterator[_Line]:
     parser = _RowParser(path, mapping, tz)
-    line = 0
     try:
         with _open(path) as fh:
-            # strict: a quote that is never closed would otherwise swallow every later line
-            # into one cell, silently.
-            reader = csv.reader(fh, strict=True)
-            first = next(reader, None)
-            if first is None:
-                raise DataError("the file is empty; it needs at least a header line",
-                                where=path.name)
-            header = [h.strip() for h in first]
+            records = csv_records(fh, path.name)
+            header = [h.strip() for h in next(records)[1]]
             missing = [c for c in mapping.columns() if c not in header]
             if missing:
                 raise DataError(f"missing column{'s' if len(missing) > 1 else ''} "
@@ -471,23 +460,8 @@ def _read_lines(path: Path, mapping: ImportMapping, tz: ZoneInfo,
                                 where=path.name, row=1)
             report.columns_not_used = [h for h in header if h not in mapping.columns()]
             idx = tuple(header.index(c) for c in mapping.columns())
-            line = reader.line_num
-            for cells in reader:
-                number, line = line + 1, reader.line_num
-                if not cells:
-                    continue
-                if len(cells) != len(header):
-                    # values would shift into the wrong columns: refused, never guessed at
-                    raise DataError(f"this line has {len(cells)} cells but the header has "
-                                    f"{len(header)}", where=path.name, row=number)
+            for number, cells in records:
                 yield parser.row(cells, idx, number)
-    except UnicodeDecodeError as err:
-        raise DataError(f"the file is not UTF-8 text ({err.reason} at byte {err.start})",
-                        where=path.name) from None
-    except csv.Error as err:
-        reason = ("a quoted cell is never closed (a double quote is missing)"
-                  if "unexpected end of data" in str(err) else f"not valid CSV: {err}")
-        raise DataError(reason, where=path.name, row=line + 1) from None
     except (gzip.BadGzipFile, EOFError) as err:
         raise DataError(f"the file cannot be read: {err}", where=path.name) from None
 

@@ -21,7 +21,7 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
@@ -107,45 +107,55 @@ def _empty_to_none(v: Any) -> Any:
     return v
 
 
-def _read_csv(name: str, path: Path) -> _Table:
+def csv_records(fh: TextIO, where: str) -> Iterator[tuple[int, list[str]]]:
+    """The records of a CSV file as (the line each starts on, its cells), the header first.
+
+    Refused with the line: an empty file (not even a header), a quoted cell that is never
+    closed, invalid CSV, a record with more or fewer cells than the header (its values would
+    shift into the wrong columns, so it is neither padded nor dropped), and text that is not
+    UTF-8. Blank lines are skipped.
+    """
     last_line = 0  # the last line read so far; a record starts on the line after it
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            # strict: a quote that is never closed would otherwise swallow every later line
-            # into one cell, silently.
-            reader = csv.reader(fh, strict=True)
-            header = next(reader, None)
-            if header is None:
-                raise DataError("the file is empty; it needs at least a header line",
-                                where=path.name)
-            header = [h.strip() for h in header]
-            repeated = sorted({h for h in header if header.count(h) > 1})
-            if repeated:
-                raise DataError(f"column `{repeated[0]}` appears twice in the header",
-                                where=path.name, row=1)
-            rows: list[Sequence[Any]] = []
-            lines: list[int] = []
-            last_line = reader.line_num
-            for row in reader:
-                # A quoted cell may span lines: a record starts on the line after the last one.
-                line_no, last_line = last_line + 1, reader.line_num
-                if not row:
-                    continue
-                if len(row) != len(header):
-                    # Fewer cells is as likely a missing separator as more is an extra one:
-                    # neither is read as empty cells or dropped, since values would shift.
-                    raise DataError(f"this line has {len(row)} cell{'s' if len(row) != 1 else ''}"
-                                    f" but the header has {len(header)}", where=path.name,
-                                    row=line_no)
-                rows.append(row)
-                lines.append(line_no)
+        # strict: a quote that is never closed would otherwise swallow every later line into
+        # one cell, silently.
+        reader = csv.reader(fh, strict=True)
+        header = next(reader, None)
+        if header is None:
+            raise DataError("the file is empty; it needs at least a header line", where=where)
+        yield 1, header
+        last_line = reader.line_num
+        for row in reader:
+            # A quoted cell may span lines: a record starts on the line after the last one.
+            line_no, last_line = last_line + 1, reader.line_num
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise DataError(f"this line has {len(row)} cell{'s' if len(row) != 1 else ''} "
+                                f"but the header has {len(header)}", where=where, row=line_no)
+            yield line_no, row
     except UnicodeDecodeError as err:
         raise DataError(f"the file is not UTF-8 text ({err.reason} at byte {err.start})",
-                        where=path.name) from None
+                        where=where) from None
     except csv.Error as err:
         reason = ("a quoted cell is never closed (a double quote is missing)"
                   if "unexpected end of data" in str(err) else f"not valid CSV: {err}")
-        raise DataError(reason, where=path.name, row=last_line + 1) from None
+        raise DataError(reason, where=where, row=last_line + 1) from None
+
+
+def _read_csv(name: str, path: Path) -> _Table:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        records = csv_records(fh, path.name)
+        header = [h.strip() for h in next(records)[1]]
+        repeated = sorted({h for h in header if header.count(h) > 1})
+        if repeated:
+            raise DataError(f"column `{repeated[0]}` appears twice in the header",
+                            where=path.name, row=1)
+        lines: list[int] = []
+        rows: list[Sequence[Any]] = []
+        for line_no, row in records:
+            lines.append(line_no)
+            rows.append(row)
     return _Table(name, path, header, rows, 2, lines)
 
 
