@@ -34,6 +34,13 @@ from segdsl.errors import Diagnostic, Fix, SegmentError, Severity, Span
 from segdsl.syntax import ast
 from segdsl.syntax.parser import parse_condition, parse_file
 
+# Number literals: what every engine compares exactly (money is cross-multiplied in
+# DECIMAL(38, 0); custom numbers are doubles, exact to 15 significant digits).
+MAX_WHOLE_DIGITS = 15
+MAX_FRACTION_DIGITS = 12
+# Relative dates: 1,000 years in each unit, so that the day stays in the calendar (years 1 to
+# 9999) for any as-of day between the years 1001 and 8999.
+MAX_RELATIVE = {"d": 365_000, "w": 52_000, "m": 12_000, "y": 1_000}
 _ORDERING_OPS = {"<": typed.Op.LT, "<=": typed.Op.LE, ">": typed.Op.GT, ">=": typed.Op.GE}
 _TEXT_KINDS = {"contains": typed.Op.CONTAINS, "starts_with": typed.Op.STARTS_WITH,
                "ends_with": typed.Op.ENDS_WITH}
@@ -228,7 +235,7 @@ class _Checker:
             return typed.FieldRef(other)
         t = f.type
         if t in (FieldType.NUMBER, FieldType.MONEY) and isinstance(node, ast.NumberLit):
-            return typed.Const(node.value)
+            return self._number(node)
         if t is FieldType.DATE:
             if isinstance(node, ast.DateLit):
                 day = parse_iso_date(node.text)
@@ -238,11 +245,33 @@ class _Checker:
                     return None
                 return typed.Const(day)
             if isinstance(node, ast.RelativeDateLit):
-                return typed.RelativeDate(node.amount, node.unit)
+                return self._relative(node)
         if t.textual and isinstance(node, ast.StringLit):
             return typed.Const(node.value)
         self.error("E210", f"`{f.name}` is {_TYPE_WORDS[t]}, but {_literal_words(node)}",
                    node.span, hint=f"write {_example(t)}")
+        return None
+
+    def _number(self, node: ast.NumberLit) -> typed.Const | None:
+        whole, _, fraction = node.text.lstrip("-").partition(".")
+        whole, fraction = whole.lstrip("0"), fraction.rstrip("0")
+        if len(whole) <= MAX_WHOLE_DIGITS and len(fraction) <= MAX_FRACTION_DIGITS:
+            return typed.Const(node.value)
+        shown = node.text if len(node.text) <= 40 else f"{node.text[:20]}…"
+        self.error("E218", f"`{shown}` has {len(whole):,} digits before the decimal point and "
+                   f"{len(fraction):,} after; the limit is {MAX_WHOLE_DIGITS} and "
+                   f"{MAX_FRACTION_DIGITS}", node.span,
+                   hint="segdsl compares numbers exactly on every engine, within these limits")
+        return None
+
+    def _relative(self, node: ast.RelativeDateLit) -> typed.RelativeDate | None:
+        limit = MAX_RELATIVE[node.unit]
+        if abs(node.amount) <= limit:
+            return typed.RelativeDate(node.amount, node.unit)
+        shown = node.text if len(node.text) <= 40 else f"{node.text[:20]}…"
+        self.error("E218", f"`{shown}` is too far back: a relative date reaches at most 1,000 "
+                   f"years ({limit:,}{node.unit})", node.span,
+                   hint="write a date such as 1990-01-01 for a fixed day")
         return None
 
     def _provisional(self, node: ast.Operand | None) -> FieldType | None:

@@ -183,11 +183,15 @@ def run(file: str | None, expr: str | None, segment_name: str | None, data: str 
             warn("--show-sql: the memory engine runs no SQL; use --engine duckdb or sqlite, "
                  "or `segdsl compile`")
         engine_name = session.engine_name
+        store_warnings = list(session.warnings)
     if fmt == "json":
         items = [_result_json(r, engine_name) for r in results]
         for item, sql in zip(items, sqls, strict=False):
             item["sql"] = sql
-        echo_json(items[0] if not text.is_file or segment_name else {"segments": items})
+        if not text.is_file or segment_name:
+            echo_json({**items[0], "warnings": store_warnings})
+        else:
+            echo_json({"segments": items, "warnings": store_warnings})
         return
     for i, r in enumerate(results):
         _print_result(r, engine_name, text.is_file)
