@@ -24,6 +24,7 @@ import random
 import statistics
 import sys
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from lsprotocol import types
@@ -91,12 +92,23 @@ class Bench:
                                                  text=text)))
         return (await asyncio.wait_for(done, 120)) - sent
 
-    async def change(self, version: int, text: str) -> float:
+    async def change(self, version: int, edit: Edit, *, whole: bool) -> float:
+        """One didChange as an editor sends it: the edited line as a range (incremental
+        sync), or with ``whole`` the whole new text (what a full-sync client sends)."""
+        change: types.TextDocumentContentChangeEvent
+        if whole:
+            change = types.TextDocumentContentChangeWholeDocument(text=edit.text)
+        else:
+            end = len(edit.old_line.encode("utf-16-le")) // 2
+            change = types.TextDocumentContentChangePartial(
+                range=types.Range(start=types.Position(line=edit.line, character=0),
+                                  end=types.Position(line=edit.line, character=end)),
+                text=edit.new_line)
         done = self.expect(version)
         sent = time.perf_counter()
         self.client.text_document_did_change(types.DidChangeTextDocumentParams(
             text_document=types.VersionedTextDocumentIdentifier(uri=URI, version=version),
-            content_changes=[types.TextDocumentContentChangeWholeDocument(text=text)]))
+            content_changes=[change]))
         return (await asyncio.wait_for(done, 120)) - sent
 
     async def complete(self, line: int, character: int) -> tuple[float, int]:
@@ -143,8 +155,27 @@ async def run(args: argparse.Namespace) -> None:
     opened = await bench.open(text)
     print(f"didOpen -> diagnostics:      {opened * 1000:8.1f} ms")
 
-    versions = edits(text, args.changes)
-    times = [await bench.change(v, version) for v, version in enumerate(versions, start=2)]
+    # The same edits twice: as ranges (the server asks for incremental sync, as editors then
+    # send), then, undoing them and editing again, as whole texts (a full-sync client).
+    # A first, untimed round of the edits and their undoing warms the server's caches.
+    forward = edits(text, args.changes)
+    back = [Edit(e.text, e.line, e.new_line, e.old_line, e.text_before) for e in forward[::-1]]
+    version = 2
+    for e in forward + back:
+        await bench.change(version, e, whole=False)
+        version += 1
+    times = []
+    for e in forward:
+        times.append(await bench.change(version, e, whole=False))
+        version += 1
+    for e in back:
+        await bench.change(version, e, whole=False)
+        version += 1
+    whole_times = []
+    for e in forward:
+        whole_times.append(await bench.change(version, e, whole=True))
+        version += 1
+    versions = [e.text for e in forward]
     text = versions[-1]
     median, worst = statistics.median(times) * 1000, max(times) * 1000
 
@@ -163,6 +194,9 @@ async def run(args: argparse.Namespace) -> None:
     p50, p95 = percentile(latencies, 50) * 1000, percentile(latencies, 95) * 1000
     print(f"didChange -> diagnostics:    median {median:8.1f} ms, max {worst:8.1f} ms over "
           f"{len(times)} changes (includes the {DEBOUNCE_SECONDS * 1000:.0f} ms debounce)")
+    print(f"  the same edits sent as whole texts: median "
+          f"{statistics.median(whole_times) * 1000:8.1f} ms, max {max(whole_times) * 1000:8.1f}"
+          f" ms (a full-sync client)")
     print(f"completion:                  p50 {p50:8.2f} ms, p95 {p95:8.2f} ms, max "
           f"{max(latencies) * 1000:.2f} ms over {len(latencies)} requests "
           f"({', '.join(f'{k} {v}' for k, v in sorted(kinds.items()))})")
@@ -174,17 +208,29 @@ async def run(args: argparse.Namespace) -> None:
     in_process(generate(args.lines), versions)
 
 
-def edits(text: str, count: int, seed: int = 3) -> list[str]:
-    """``count`` successive versions of ``text``, each editing one segment's condition."""
+@dataclass(frozen=True)
+class Edit:
+    """One edit of one line: the text before and after, and the line's old and new text."""
+
+    text_before: str
+    line: int
+    old_line: str
+    new_line: str
+    text: str
+
+
+def edits(text: str, count: int, seed: int = 3) -> list[Edit]:
+    """``count`` successive edits of ``text``, each changing one segment's condition."""
     rng = random.Random(seed)
     lines = text.split("\n")
     where_lines = [i for i, ln in enumerate(lines) if ln.startswith("  where (")]
     out = []
     for version in range(2, count + 2):
         i = rng.choice(where_lines)
-        lines[i] = lines[i].replace("(", "(orders >= 1 and ", 1) if version % 2 else \
-            lines[i].replace("(orders >= 1 and ", "(", 1)
-        out.append("\n".join(lines))
+        before, old = "\n".join(lines), lines[i]
+        lines[i] = old.replace("(", "(orders >= 1 and ", 1) if version % 2 else \
+            old.replace("(orders >= 1 and ", "(", 1)
+        out.append(Edit(before, i, old, lines[i], "\n".join(lines)))
     return out
 
 

@@ -43,7 +43,7 @@ log = logging.getLogger(__name__)
 class SegdslServer(LanguageServer):
     def __init__(self) -> None:
         super().__init__("segdsl", __version__,
-                         text_document_sync_kind=types.TextDocumentSyncKind.Full)
+                         text_document_sync_kind=types.TextDocumentSyncKind.Incremental)
         self.pending: dict[str, asyncio.Task[None]] = {}
         self.index = SegmentIndex(self.open_texts, self.roots)
         self.stores = Stores()
