@@ -29,6 +29,6 @@ FROM "customers" AS "c"
 LEFT JOIN "segdsl_agg"
   ON "segdsl_agg"."customer_id" = "c"."customer_id"
 WHERE
-  COALESCE("segdsl_agg"."sum_minor", 0) >= CAST('12345678901234567899' AS DECIMAL(38, 0))
+  CAST(COALESCE("segdsl_agg"."sum_minor", 0) AS DECIMAL(38, 0)) * 10000000000 >= CAST('999999999999999999999999999' AS DECIMAL(38, 0))
 ORDER BY
   "c"."customer_id"
