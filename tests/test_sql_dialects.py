@@ -192,12 +192,14 @@ def test_hoisting_changes_no_answer(duck: Engine, monkeypatch: pytest.MonkeyPatc
 # --- integer constants beyond BIGINT ----------------------------------------------------------
 
 def test_constants_beyond_bigint_are_exact_decimals() -> None:
-    # 123456789012345678.99 is 12345678901234567899 cents: past INT64, which BigQuery's
-    # integer literals cannot exceed. Text cast to a decimal is exact in every dialect.
-    sql = to_sql(segment("amount_spent >= 123456789012345678.99"), CTX, dialect="bigquery")
-    assert "CAST('12345678901234567899' AS BIGNUMERIC)" in sql
-    small = to_sql(segment("amount_spent >= 92233720368547758.07"), CTX, dialect="bigquery")
-    assert ">= 9223372036854775807" in small  # the largest INT64 stays a plain literal
+    # The checker's largest number (15 digits, 12 decimals, E218) against cents: the constant
+    # is 999999999999999999999999999 (cents times 10^10), past INT64, which BigQuery's integer
+    # literals cannot exceed. Text cast to a decimal is exact in every dialect.
+    sql = to_sql(segment("amount_spent >= 999999999999999.999999999999"), CTX,
+                 dialect="bigquery")
+    assert "CAST('999999999999999999999999999' AS BIGNUMERIC)" in sql
+    small = to_sql(segment("amount_spent >= 999999999999999.99"), CTX, dialect="bigquery")
+    assert ">= 99999999999999999" in small and "CAST('9" not in small  # fits INT64: plain
 
 
 def test_constants_beyond_bigint_run(duck: Engine) -> None:
@@ -207,9 +209,9 @@ def test_constants_beyond_bigint_run(duck: Engine) -> None:
         return _ids(duck, check_condition(text, schema=schema).segments[0])
 
     everyone = ["C1", "c1", "c2", "c3", "c4", "c5"]
-    assert run("amount_spent < 123456789012345678.99") == everyone
-    assert run("amount_spent >= 123456789012345678.99") == []
-    assert run("aov > -123456789012345678.99") == ["c1", "c2", "c4", "c5"]  # those with orders
+    assert run("amount_spent < 999999999999999.999999999999") == everyone
+    assert run("amount_spent >= 999999999999999.999999999999") == []
+    assert run("aov > -999999999999999.999999999999") == ["c1", "c2", "c4", "c5"]  # ordered
 
 
 def test_hoisting_in_the_batch_query(duck: Engine, monkeypatch: pytest.MonkeyPatch) -> None:
