@@ -1,5 +1,5 @@
 """Every acceptance case on every engine: memory, DuckDB, SQLite (from the CSV folder), and
-PostgreSQL and MySQL (loaded with the same loader `segdsl load` uses).
+PostgreSQL, MySQL and Spark (loaded with the same loader `segdsl load` uses).
 
 A case with segments gives them to the checker as the library its expressions refer to; the
 command line runs such an expression as one more segment of the case's .seg file."""
@@ -121,6 +121,12 @@ def test_case_on_postgres(case: Case, postgres_url: str, tmp_path: Path) -> None
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case_on_mysql(case: Case, mysql_url: str, tmp_path: Path) -> None:
     _check_loaded(case, mysql_url, tmp_path)
+
+
+@pytest.mark.spark
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case_on_spark(case: Case, spark_url: str, tmp_path: Path) -> None:
+    _check_loaded(case, spark_url, tmp_path)
 
 
 @pytest.mark.parametrize("case,run", RUNS, ids=[r.id for _, r in RUNS])

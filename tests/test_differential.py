@@ -6,8 +6,10 @@ store's schema, window resolution, compiler, engine). DuckDB and SQLite run in-p
 connection per example that loads the store and then answers several segments; PostgreSQL and
 MySQL/MariaDB reuse one fixture database per test function, reloaded per example.
 
-Budget: ``SEGDSL_DIFF_EXAMPLES`` (default 150) examples for the in-process engines and
-``SEGDSL_DIFF_SERVER_EXAMPLES`` (default 25) per server, each with :data:`PER_STORE` segments.
+Budget: ``SEGDSL_DIFF_EXAMPLES`` (default 150) examples for the in-process engines,
+``SEGDSL_DIFF_SERVER_EXAMPLES`` (default 25) per server and ``SEGDSL_DIFF_SPARK_EXAMPLES``
+(default 8: each query costs Spark about a second) for Spark, each with :data:`PER_STORE`
+segments.
 A failure shrinks to a small store and segment, and prints the store as CSV tables with the
 segment text (hypothesis ``note``) so it can be replayed with ``segdsl run``.
 """
@@ -42,6 +44,7 @@ sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
 
 EXAMPLES = int(os.environ.get("SEGDSL_DIFF_EXAMPLES", "150"))
 SERVER_EXAMPLES = int(os.environ.get("SEGDSL_DIFF_SERVER_EXAMPLES", "25"))
+SPARK_EXAMPLES = int(os.environ.get("SEGDSL_DIFF_SPARK_EXAMPLES", "8"))
 PER_STORE = 5
 CTX = RunContext(as_of=AS_OF)
 
@@ -127,8 +130,8 @@ def _reloaded(url: str, store: Store) -> Iterator[Session]:
         session.close()
 
 
-def _server_test(name: str) -> Callable[[str], None]:
-    @settings(SETTINGS, max_examples=SERVER_EXAMPLES)
+def _server_test(name: str, examples: int = SERVER_EXAMPLES) -> Callable[[str], None]:
+    @settings(SETTINGS, max_examples=examples)
     @given(case=cases())
     def run(url: str, case: tuple[Store, list[tuple[str, str | None]]]) -> None:
         store, segs = case
@@ -144,6 +147,11 @@ def test_postgres_agrees_with_memory(postgres_url: str) -> None:
 @pytest.mark.mysql
 def test_mysql_agrees_with_memory(mysql_url: str) -> None:
     _server_test("mysql")(mysql_url)
+
+
+@pytest.mark.spark
+def test_spark_agrees_with_memory(spark_url: str) -> None:
+    _server_test("spark", SPARK_EXAMPLES)(spark_url)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -219,8 +227,9 @@ def test_composed_segments_agree_on_duckdb_and_sqlite(case: tuple[Store, str]) -
                                      "sqlite": _embedded("sqlite", store)})
 
 
-def _composed_server_test(name: str) -> Callable[[str], None]:
-    @settings(SETTINGS, max_examples=COMPOSED_SERVER_EXAMPLES)
+def _composed_server_test(name: str,
+                          examples: int = COMPOSED_SERVER_EXAMPLES) -> Callable[[str], None]:
+    @settings(SETTINGS, max_examples=examples)
     @given(case=composed_files())
     def run(url: str, case: tuple[Store, str]) -> None:
         store, source = case
@@ -236,6 +245,11 @@ def test_composed_segments_agree_on_postgres(postgres_url: str) -> None:
 @pytest.mark.mysql
 def test_composed_segments_agree_on_mysql(mysql_url: str) -> None:
     _composed_server_test("mysql")(mysql_url)
+
+
+@pytest.mark.spark
+def test_composed_segments_agree_on_spark(spark_url: str) -> None:
+    _composed_server_test("spark", max(1, SPARK_EXAMPLES // 3))(spark_url)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -289,6 +303,21 @@ def test_dotted_capital_i_folds_as_python_on_mysql(mysql_url: str) -> None:
     store = _unicode_store()
     with _reloaded(mysql_url, store) as session:
         _check_pinned(session, DOTTED_I, store)
+
+
+@pytest.mark.spark
+def test_dotted_capital_i_folds_as_python_on_spark(spark_url: str) -> None:
+    store = _unicode_store()
+    with _reloaded(spark_url, store) as session:
+        _check_pinned(session, DOTTED_I, store)
+
+
+@pytest.mark.spark
+def test_final_sigma_on_spark(spark_url: str) -> None:
+    # Spark lowers with ICU's root-locale case mapping, whose final-sigma rule is Python's.
+    store = _unicode_store()
+    with _reloaded(spark_url, store) as session:
+        _check_pinned(session, FINAL_SIGMA, store)
 
 
 def test_final_sigma_on_sqlite() -> None:

@@ -100,7 +100,7 @@ def store_options(f: F) -> F:
                      case_sensitive=False), help="Where to run a --data store "
                      "(default duckdb).")(f)
     f = click.option("--db", metavar="URL", help="A database: duckdb:///path, sqlite:///path, "
-                     "postgresql://user@host/db, mysql://user@host/db.")(f)
+                     "postgresql://user@host/db, mysql://user@host/db, spark:///folder.")(f)
     return click.option("--data", type=click.Path(file_okay=False),
                         help="A folder of customers.csv, orders.csv, ... (or .parquet).")(f)
 

@@ -6,6 +6,9 @@
 - ``sqlite:///path/to.db`` or ``sqlite:///:memory:``
 - ``postgresql://user@host:port/db`` (also ``postgres://``), needs ``segdsl[postgres]``
 - ``mysql://user[:password]@host:port/db`` (MySQL or MariaDB), needs ``segdsl[mysql]``
+- ``spark:///path/to/folder`` (Parquet tables), ``spark:///?database=NAME`` (a catalog's
+  tables), ``spark://host:7077/...`` (a cluster), needs ``segdsl[spark]``; see
+  :mod:`segdsl.engines.spark_session`
 
 >>> from segdsl.store.model import Store, Customers, Orders
 >>> import numpy as np
@@ -25,7 +28,7 @@ from pathlib import Path
 from segdsl.engines.base import Engine, StoreInfo
 from segdsl.errors import UsageError
 
-SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql")
+SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql", "spark")
 
 
 def _path(url: str, scheme: str, create: bool) -> str:
@@ -63,8 +66,12 @@ def connect(url: str, *, create: bool = True) -> Engine:
         from segdsl.engines.mysql import MySQLEngine
 
         return MySQLEngine(url)
+    if scheme == "spark":
+        from segdsl.engines.spark import SparkEngine
+
+        return SparkEngine(url, create=create)
     raise UsageError(f"unknown database URL {url!r}; the supported schemes are duckdb:///, "
-                     "sqlite:///, postgresql:// (or postgres://) and mysql://")
+                     "sqlite:///, postgresql:// (or postgres://), mysql:// and spark://")
 
 
 __all__ = ["SCHEMES", "Engine", "StoreInfo", "connect"]

@@ -13,8 +13,8 @@ from datetime import date
 
 from sqlglot import exp
 
-EXECUTED = ("duckdb", "sqlite", "postgres", "mysql")
-GENERATED = ("bigquery", "snowflake", "spark", "trino", "redshift", "tsql", "clickhouse")
+EXECUTED = ("duckdb", "sqlite", "postgres", "mysql", "spark")
+GENERATED = ("bigquery", "snowflake", "trino", "redshift", "tsql", "clickhouse")
 DIALECTS = EXECUTED + GENERATED
 
 
