@@ -119,6 +119,11 @@ def test_refresh_on_spark(spark_url: str, tmp_path: Path) -> None:
     shown = json.loads(out.stdout)
     assert shown["count"] == changed.count and len(shown["history"]) == 2
     assert sorted(shown["left"]) == changed.left
+    exported = root / "frequent.jsonl"
+    out = CliRunner().invoke(cli, ["export", "frequent", "-w", str(root), "-o", str(exported)])
+    assert out.exit_code == 0, out.output
+    records = [json.loads(line) for line in exported.read_text().splitlines()]
+    assert len(records) == changed.count and all(r["orders"] >= 20 for r in records)
     (root / "segments" / "mine.seg").unlink()
     assert refresh(ws, now=t0 + timedelta(hours=3)).removed == ["frequent"]
     listed = CliRunner().invoke(cli, ["list", "-w", str(root), "--format", "json"])

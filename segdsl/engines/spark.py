@@ -46,6 +46,11 @@ class SparkEngine(Engine):
     def __init__(self, url: str, *, create: bool = True):
         self.url = url
         self.where = parse_url(url)
+        folder = self.where.folder
+        if not create and folder and "://" not in folder and not Path(folder).is_dir():
+            # Said before the JVM starts, which takes seconds.
+            raise UsageError(f"{folder}: no such store folder; load a store into it with "
+                             "`segdsl load`")
         self.session = session_for(self.where)
         self._tables_of: _Storage = (_Folder(self.session, self.where) if self.where.folder
                                      else _Catalog(self.session, self.where))
