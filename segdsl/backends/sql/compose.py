@@ -10,8 +10,9 @@
 
 The subquery is uncorrelated, so engines run it once. It is x's query exactly as if x ran on
 its own (its own window, the same as-of day), built by the same compiler; only its CTE names
-and its customers alias get the suffix of their nesting level, so that no name it defines can
-be mistaken for one of the enclosing query's, whatever an engine's scoping rules. The
+and its customers alias get the suffix of their nesting level (``Rules.nested_suffix``: for
+Spark also a number unique in the statement), so that no name it defines can be mistaken for
+one of the enclosing query's, whatever an engine's scoping rules. The
 ``IS NOT NULL`` keeps the membership two-valued (``NOT IN`` over a NULL would be unknown).
 """
 
@@ -27,11 +28,13 @@ def membership(ref: InSegment, s: Scope) -> exp.Expr:
     """``customer_id IN (<the customers of ref.segment>)``, always TRUE or FALSE."""
     from segdsl.backends.sql.query import build  # query imports predicates, which import us
 
-    inner_scope = Scope(s.rules, s.mapping, s.ctx, s.money_scale, depth=s.depth + 1)
+    inner_scope = Scope(s.rules, s.mapping, s.ctx, s.money_scale, depth=s.depth + 1,
+                        nested=s.nested)
     inner = build(ref.segment, inner_scope, with_fields=False)
     # Row order means nothing inside IN, and T-SQL refuses ORDER BY in a derived table.
     inner.set("order", None)
-    rename_nested(inner, f"_{inner_scope.depth}")
+    s.nested[0] += 1
+    rename_nested(inner, s.rules.nested_suffix(inner_scope.depth, s.nested[0]))
     alias = f"segdsl_in_{inner_scope.depth}"
     members = exp.Select(
         expressions=[col("customer_id", alias)],

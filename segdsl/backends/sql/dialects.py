@@ -97,6 +97,13 @@ class Rules:
     def days_between(self, later: date, earlier: exp.Expr) -> exp.Expr:
         return exp.DateDiff(this=date_lit(later), expression=earlier, unit=exp.var("DAY"))
 
+    def nested_suffix(self, depth: int, ordinal: int) -> str:
+        """What the CTE names of a query nested ``depth`` levels down (``IN SEGMENT``) end in;
+        ``ordinal`` counts the nested queries of the whole statement, 1, 2, ... Where a nested
+        query keeps its WITH, its level's suffix is enough: names only have to differ from the
+        enclosing queries' (docs/dialects.md)."""
+        return f"_{depth}"
+
     def money(self, minor: exp.Expr, scale: int) -> exp.Expr:
         """An exact decimal from an integer count of minor units (multiply: never divide)."""
         as_dec = exp.cast(minor, decimal_type(38, scale), copy=False)
@@ -161,6 +168,18 @@ class MySQL(Rules):
         return len(pattern.encode("utf-8"))  # RIGHT() on a binary string counts bytes
 
 
+class Spark(Rules):
+    """sqlglot prints Spark SQL that Spark 2 accepts, which had WITH only at the top of a
+    statement: it moves the CTEs of nested queries up there. Two segments referred to at the
+    same level would then define ``segdsl_orders_1`` twice (DUPLICATED_CTE_NAMES), so each
+    nested query's names are unique in the whole statement."""
+
+    name = "spark"
+
+    def nested_suffix(self, depth: int, ordinal: int) -> str:
+        return f"_{depth}_{ordinal}"
+
+
 class TSQL(Rules):
     """SQL Server's ``=`` ignores trailing spaces under every collation; appending a sentinel
     character makes them count, and a BIN2 collation makes case and accents count."""
@@ -209,7 +228,7 @@ class ClickHouse(Rules):
 
 RULES: dict[str, Rules] = {name: Rules() for name in DIALECTS}
 RULES.update(postgres=Postgres(), redshift=Rules(), sqlite=SQLite(), mysql=MySQL(),
-             tsql=TSQL(), clickhouse=ClickHouse())
+             spark=Spark(), tsql=TSQL(), clickhouse=ClickHouse())
 
 
 def rules_for(dialect: str) -> Rules:

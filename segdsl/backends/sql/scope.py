@@ -36,6 +36,8 @@ class Scope:
     ctx: RunContext
     money_scale: int
     depth: int = 0  # 0 for the query itself, n for a segment referred to n levels down
+    # How many nested queries the whole statement has so far: one list, shared by every level.
+    nested: list[int] = field(default_factory=lambda: [0])
     uses_store: bool = field(default=False)  # set when store_aov is read: adds the STORE CTE
     uses_rfm: bool = field(default=False)  # set when a score is read: adds RANKS and RFM
 
