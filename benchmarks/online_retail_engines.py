@@ -1,9 +1,9 @@
 """The full UCI Online Retail data on every executed engine: the same customers, side by side.
 
 Imports the real line-item file with segdsl's importer, then runs the example segments (and a
-few more) in memory, in DuckDB and SQLite (in-process), and in PostgreSQL and MySQL (a fresh
-schema / database of their own, dropped afterwards). Prints each segment's count per engine,
-whether every engine selected exactly the same ids, and each engine's time.
+few more) in memory, in DuckDB, SQLite and ClickHouse (chDB; in-process), and in PostgreSQL and
+MySQL (a fresh schema / database of their own, dropped afterwards). Prints each segment's count
+per engine, whether every engine selected exactly the same ids, and each engine's time.
 
 With ``--system`` it also runs the eight SYSTEM segments (segdsl/system, RFM over the last
 12 months) and prints, per engine, whether they partition the customers with an order in that
@@ -11,7 +11,8 @@ window: the counts add up to that number and every such customer is in exactly o
 
     python benchmarks/online_retail_engines.py [--source online_retail.csv.gz]
         [--postgres postgresql://postgres@127.0.0.1:5432/test]
-        [--mysql mysql://root@127.0.0.1:3306/test] [--as-of 2011-12-09] [--system]
+        [--mysql mysql://root@127.0.0.1:3306/test] [--clickhouse chdb:///:memory:]
+        [--as-of 2011-12-09] [--system]
 """
 
 from __future__ import annotations
@@ -60,9 +61,9 @@ def with_system(segs: list[CheckedSegment]) -> list[CheckedSegment]:
 def partition_report(answers: dict[str, dict[str, list[str]]]) -> int:
     """Per engine: do the SYSTEM segments partition the buyers? Returns the failures."""
     names = [s.name for s in system_segments()]
-    print(f"\nSYSTEM segments (window from -1y){'':<24}" + "".join(f"{e:>10}" for e in answers))
+    print(f"\nSYSTEM segments (window from -1y){'':<24}" + "".join(f"{e:>11}" for e in answers))
     for name in names:
-        print(f"{name:<58}" + "".join(f"{len(a[name]):>10,}" for a in answers.values()))
+        print(f"{name:<58}" + "".join(f"{len(a[name]):>11,}" for a in answers.values()))
     failures = 0
     sums, buyers, exact = [], [], []
     for a in answers.values():
@@ -74,8 +75,8 @@ def partition_report(answers: dict[str, dict[str, list[str]]]) -> int:
         failures += not ok
     for label, row in (("sum of the 8", sums), ("customers with an order in the window",
                                                  buyers)):
-        print(f"{label:<58}" + "".join(f"{v:>10,}" for v in row))
-    print(f"{'each such customer in exactly one':<58}" + "".join(f"{v:>10}" for v in exact))
+        print(f"{label:<58}" + "".join(f"{v:>11,}" for v in row))
+    print(f"{'each such customer in exactly one':<58}" + "".join(f"{v:>11}" for v in exact))
     return failures
 
 
@@ -144,6 +145,8 @@ def main() -> None:
     ap.add_argument("--source", type=Path, default=DEFAULT_SOURCE)
     ap.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/test")
     ap.add_argument("--mysql", default="mysql://root@127.0.0.1:3306/test")
+    ap.add_argument("--clickhouse", default="chdb:///:memory:",
+                    help="chdb:///... or clickhouse://user@host:port/db")
     ap.add_argument("--as-of", default="2011-12-09")
     ap.add_argument("--system", action="store_true",
                     help="also check that the SYSTEM segments partition the buyers")
@@ -168,7 +171,8 @@ def main() -> None:
     with contextlib.ExitStack() as stack:
         urls = {"duckdb": "duckdb:///:memory:", "sqlite": "sqlite:///:memory:",
                 "postgres": stack.enter_context(postgres_schema(args.postgres)),
-                "mysql": stack.enter_context(mysql_database(args.mysql))}
+                "mysql": stack.enter_context(mysql_database(args.mysql)),
+                "clickhouse": args.clickhouse}
         for name, url in urls.items():
             session, load_s = sql_session(url, store)
             with session:
@@ -176,14 +180,14 @@ def main() -> None:
             timings[name] = (load_s, run_s)
 
     engines = list(answers)
-    print(f"\n{'segment':<58}" + "".join(f"{e:>10}" for e in engines) + "  same ids")
+    print(f"\n{'segment':<58}" + "".join(f"{e:>11}" for e in engines) + "  same ids")
     disagreements = 0
     for seg in segs:
         ids = [answers[e][seg.name] for e in engines]
         same = all(i == ids[0] for i in ids)
         disagreements += not same
         label = seg.name if len(seg.name) <= 56 else seg.name[:53] + "..."
-        print(f"{label:<58}" + "".join(f"{len(i):>10,}" for i in ids) + ("  yes" if same
+        print(f"{label:<58}" + "".join(f"{len(i):>11,}" for i in ids) + ("  yes" if same
                                                                          else "  NO"))
     print(f"\n{'engine':<10}{'load/prepare s':>16}{'run all s':>12}")
     for e in engines:

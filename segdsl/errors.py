@@ -14,6 +14,7 @@ holding them.
 from __future__ import annotations
 
 import enum
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -62,6 +63,17 @@ class Fix:
     replacement: str
 
 
+# A piece of the user's text quoted in a message (`name`) is shown whole up to this length:
+# an unknown field of a megabyte is not worth repeating.
+QUOTED_CHARS = 80
+_LONG_QUOTE = re.compile("`([^`]{" + str(QUOTED_CHARS + 1) + ",})`")
+
+
+def _shorten_quotes(text: str) -> str:
+    return _LONG_QUOTE.sub(lambda m: f"`{m.group(1)[:QUOTED_CHARS - 20]}…"
+                           f"{m.group(1)[-10:]}` ({len(m.group(1)):,} characters)", text)
+
+
 @dataclass(frozen=True)
 class Diagnostic:
     code: str
@@ -70,6 +82,12 @@ class Diagnostic:
     span: Span | None = None
     hint: str | None = None
     fix: Fix | None = None
+
+    def __post_init__(self) -> None:
+        if len(self.message) > QUOTED_CHARS:
+            object.__setattr__(self, "message", _shorten_quotes(self.message))
+        if self.hint is not None and len(self.hint) > QUOTED_CHARS:
+            object.__setattr__(self, "hint", _shorten_quotes(self.hint))
 
     @property
     def is_error(self) -> bool:

@@ -19,7 +19,7 @@ from segdsl.store.mapping import DEFAULT_MAPPING, TableMapping
 from segdsl.store.model import Store
 from segdsl.store.reader import read_folder
 
-ENGINES = ("memory", "duckdb", "sqlite")
+ENGINES = ("memory", "duckdb", "sqlite", "clickhouse")
 
 
 @dataclass
@@ -165,4 +165,6 @@ def open_session(source: StoreSource) -> Session:
                         custom_types=source.custom_types)  # type: ignore[arg-type]
     if engine == "memory":
         return MemorySession(store)
-    return SqlSession(f"{engine}:///:memory:", store=store, engine_name=engine)
+    # ClickHouse runs in-process through chDB.
+    url = "chdb:///:memory:" if engine == "clickhouse" else f"{engine}:///:memory:"
+    return SqlSession(url, store=store, engine_name=engine)

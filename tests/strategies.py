@@ -8,6 +8,13 @@ Two families of conditions:
 - :func:`segments` draws literals mostly from values *actually in the store* (and from case,
   prefix and suffix variants of them), so that most predicates are true for some customers and
   false for others; a differential test on conditions that select nobody proves nothing.
+
+What the stores hold, on purpose: customers with and without orders, missing values
+everywhere, ties (totals and days from small pools), multi-item orders, products in several
+collections (or none, or unknown ones), orders at midnight and at 23:59:59 store-local time,
+stores in several time zones (timestamps are already store-local, as the reader leaves them),
+Unicode and mixed-case text, ``%`` and ``_`` in values, money with up to 6 decimals, and
+custom attributes of each type, one with a column name that needs quoting.
 """
 
 from __future__ import annotations
@@ -54,6 +61,10 @@ RELATIVE = ["today", "yesterday", "-1d", "-10d", "-30d", "-2w", "-1m", "-2m", "-
 SCORES = ["1", "2", "3", "4", "5", "0", "6", "2.5", "4.5"]
 RFM_FIELDS = ["recency_score", "frequency_score", "monetary_score"]
 CUSTOM_NUMBERS = [Decimal(d) for d in DECIMALS] + [Decimal("0.57"), Decimal("1e3")]
+# A custom column whose name is no identifier: segments write it quoted, in another case.
+LEVEL_COLUMN = "Loyalty Level"
+LEVEL = 'custom."loyalty level"'
+TIMEZONES = ["UTC", "Europe/Paris", "Asia/Kolkata", "America/Los_Angeles", "Pacific/Chatham"]
 
 maybe_text = st.sampled_from([None, *TEXTS])
 
@@ -89,9 +100,10 @@ def stores(draw: st.DrawFn) -> Store:
             "day": CustomColumn(FieldType.DATE, [draw(st.none() | st.sampled_from(
                 [AS_OF + timedelta(days=d) for d in DAY_OFFSETS])) for _ in range(n)]),
             "tier": CustomColumn(FieldType.TEXT, [draw(maybe_text) for _ in range(n)]),
+            LEVEL_COLUMN: CustomColumn(FieldType.TEXT, [draw(maybe_text) for _ in range(n)]),
         })
     # The scale is the most decimals any total has, at least 2 (what the reader produces).
-    scale = draw(st.sampled_from([2, 2, 3, 4]))
+    scale = draw(st.sampled_from([2, 2, 3, 4, 6]))
     n_orders = draw(st.integers(0, 14))
     # Owners: known customers (twice as likely), an unknown one and a missing one.
     owners = [draw(st.sampled_from([None, "zz", "c7", *ids, *ids])) for _ in range(n_orders)]
@@ -113,7 +125,8 @@ def stores(draw: st.DrawFn) -> Store:
     pairs = draw(st.lists(st.tuples(st.sampled_from([*products, "p8"]),
                                     st.sampled_from([None, *TYPES])), max_size=8))
     collections = ProductCollections([p for p, _ in pairs], [c for _, c in pairs])
-    return Store(customers, orders, items, prods, collections, money_scale=scale)
+    return Store(customers, orders, items, prods, collections, money_scale=scale,
+                 timezone=draw(st.sampled_from(TIMEZONES)))
 
 
 # ------------------------------------------------------------------------------------------
@@ -145,8 +158,9 @@ _ORDERED = {
 SAME_TYPE = [["orders", "days_since_last_order", "custom.num", *RFM_FIELDS],
              ["amount_spent", "aov", "store_aov"],
              ["first_order_date", "last_order_date", "custom.day"],
-             ["name", "email", "phone", "country", "custom.tier"]]
-TEXTUAL = ["name", "email", "phone", "country", "custom.tier", "product_type", "collection"]
+             ["name", "email", "phone", "country", "custom.tier", LEVEL]]
+TEXTUAL = ["name", "email", "phone", "country", "custom.tier", LEVEL, "product_type",
+           "collection"]
 _PATTERNS = {"country": COUNTRIES, "product_type": TYPES, "collection": TYPES}
 _EXTRA = ["%", "_", "é", "s", "t", "SH", "ABC", ""]
 
@@ -183,13 +197,27 @@ def comparisons(draw: st.DrawFn) -> str:
 
 
 def combine(leaves: st.SearchStrategy[str], max_leaves: int = 5) -> st.SearchStrategy[str]:
-    """Chains of AND/OR (no parentheses: left to right), NOT and parenthesised groups."""
+    """Chains of AND/OR (no parentheses: left to right), NOT (of a group, of a single
+    comparison, doubled) and parenthesised groups; sometimes a long chain of leaves."""
     def extend(inner: st.SearchStrategy[str]) -> st.SearchStrategy[str]:
         return st.one_of(
             st.tuples(inner, st.sampled_from(["AND", "OR", "and", "Or"]), inner).map(" ".join),
             inner.map(lambda c: f"NOT ({c})"),
             inner.map(lambda c: f"({c})"))
-    return st.recursive(leaves, extend, max_leaves=max_leaves)
+    # NOT binds to the one comparison after it: `NOT a AND b` is `(NOT a) AND b`.
+    negated = st.tuples(st.sampled_from(["NOT ", "not NOT "]), leaves).map("".join)
+    nested = st.recursive(leaves | negated, extend, max_leaves=max_leaves)
+    # One condition in eight is a long chain (they are slower and decide less on their own).
+    return st.integers(0, 7).flatmap(lambda i: chains(leaves) if i == 0 else nested)
+
+
+def chains(leaves: st.SearchStrategy[str], min_size: int = 6,
+           max_size: int = 24) -> st.SearchStrategy[str]:
+    """A long left-to-right chain ``a AND b OR c ...`` without parentheses."""
+    connector = st.sampled_from(["AND", "OR"])
+    return st.tuples(leaves, st.lists(st.tuples(connector, leaves), min_size=min_size,
+                                      max_size=max_size)) \
+        .map(lambda t: " ".join([t[0], *(f"{op} {leaf}" for op, leaf in t[1])]))
 
 
 def conditions() -> st.SearchStrategy[str]:
@@ -239,6 +267,7 @@ class Pools:
             "name": [v for v in c.name if v], "email": [v for v in c.email if v],
             "phone": [v for v in c.phone if v], "country": [v for v in c.country if v],
             "custom.tier": [v for v in c.custom["tier"].values if isinstance(v, str) and v],
+            LEVEL: [v for v in c.custom[LEVEL_COLUMN].values if isinstance(v, str) and v],
             "product_type": [v for v in (store.products.product_type if store.products
                                          else []) if v],
             "collection": [v for v in (store.product_collections.collection

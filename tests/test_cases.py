@@ -1,5 +1,6 @@
-"""Every acceptance case on every engine: memory, DuckDB, SQLite (from the CSV folder), and
-PostgreSQL, MySQL and Spark (loaded with the same loader `segdsl load` uses).
+"""Every acceptance case on every engine: memory, DuckDB, SQLite, ClickHouse (from the CSV
+folder), and PostgreSQL, MySQL, ClickHouse (chDB) and Spark loaded with the loader
+`segdsl load` uses.
 
 A case with segments gives them to the checker as the library its expressions refer to; the
 command line runs such an expression as one more segment of the case's .seg file."""
@@ -14,6 +15,7 @@ from pathlib import Path
 import pytest
 from casefiles import Case, Run, load_cases
 from click.testing import CliRunner
+from conftest import require_driver
 
 from segdsl.check.checker import check_condition, check_file, check_window
 from segdsl.check.typed import CheckedSegment
@@ -25,7 +27,7 @@ from segdsl.syntax import parse_window
 
 CASES = load_cases()
 RUNS = [(case, run) for case in CASES for run in case.runs]
-FOLDER_ENGINES = ["memory", "duckdb", "sqlite"]
+FOLDER_ENGINES = ["memory", "duckdb", "sqlite", "clickhouse"]
 
 
 def _window(run: Run):  # type: ignore[no-untyped-def]
@@ -71,6 +73,8 @@ def _by_timezone(case: Case) -> dict[str | None, list[Run]]:
 @pytest.mark.parametrize("engine", FOLDER_ENGINES)
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case_on_folder_engines(case: Case, engine: str, tmp_path: Path) -> None:
+    if engine == "clickhouse":
+        require_driver("chdb://")
     folder = case.write(tmp_path / "store")
     for timezone, runs in _by_timezone(case).items():
         with open_session(StoreSource(data=folder, engine=engine, timezone=timezone)) as session:
@@ -127,6 +131,10 @@ def test_case_on_mysql(case: Case, mysql_url: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case_on_spark(case: Case, spark_url: str, tmp_path: Path) -> None:
     _check_loaded(case, spark_url, tmp_path)
+@pytest.mark.clickhouse
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case_on_clickhouse(case: Case, chdb_url: str, tmp_path: Path) -> None:
+    _check_loaded(case, chdb_url, tmp_path)
 
 
 @pytest.mark.parametrize("case,run", RUNS, ids=[r.id for _, r in RUNS])

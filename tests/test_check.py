@@ -10,6 +10,7 @@ import pytest
 from segdsl.catalog import FIELDS, FieldType, Kind, StoreSchema
 from segdsl.check import check_condition, check_file
 from segdsl.check import typed as t
+from segdsl.errors import Fix
 
 STORE = StoreSchema(frozenset({"customers", "orders"}),
                     {"tier": FieldType.TEXT, "score": FieldType.NUMBER, "joined": FieldType.DATE,
@@ -193,3 +194,51 @@ def test_long_conditions_are_limited_not_crashing() -> None:
     assert codes(many) == ["E106"]
     fine = " OR ".join(["orders > 1"] * 450)
     assert check_condition(fine).ok
+
+
+def _apply(text: str, fixes: list[Fix]) -> str:
+    for fix in sorted(fixes, key=lambda f: f.span.start, reverse=True):
+        text = text[:fix.span.start] + fix.replacement + text[fix.span.end:]
+    return text
+
+
+@pytest.mark.parametrize("text, reading", [
+    ("orders = 1 OR orders = 2 AND aov > 5 OR orders = 0",
+     "((orders = 1 OR orders = 2) AND aov > 5) OR orders = 0"),
+    ("orders = 1 AND orders = 2 AND aov > 5 OR orders = 0 OR aov < 1 AND orders > 2",
+     "((orders = 1 AND orders = 2 AND aov > 5) OR orders = 0 OR aov < 1) AND orders > 2"),
+    ("NOT orders = 1 OR aov > 2 AND NOT (orders = 2 AND aov > 5 OR orders = 0)",
+     "(NOT orders = 1 OR aov > 2) AND NOT ((orders = 2 AND aov > 5) OR orders = 0)"),
+])
+def test_a_mixed_chain_gets_one_warning_with_the_whole_reading(text: str, reading: str) -> None:
+    result = check_condition(text)
+    outer = [d for d in result.diagnostics if d.code == "W301" and reading in d.message]
+    assert len(outer) == 1
+    # Every W301 fix of the outermost chain covers its whole text, so applying it alone
+    # leaves nothing to warn about and the same meaning.
+    assert outer[0].fix is not None
+    fixed = _apply(text, [outer[0].fix])
+    again = check_condition(fixed)
+    assert again.ok and [d.code for d in again.diagnostics] == []
+    assert again.segments[0].condition == result.segments[0].condition
+    # No two W301 of the same chain: warnings are one per parenthesised level.
+    spans = [(d.fix.span.start, d.fix.span.end) for d in result.diagnostics
+             if d.code == "W301" and d.fix is not None]
+    assert len(spans) == len(set(spans))
+
+
+@pytest.mark.parametrize(("clauses", "clause", "line", "column", "end_column", "first"), [
+    ('  window from -30d\n  description "x"\n  window from -1y\n', "window", 4, 3, 18, 2),
+    ('  description "one"\n  window to -1d\n  description "two"\n', "description", 4, 3, 20, 2),
+])
+def test_a_repeated_clause_is_refused_at_the_second_one(clauses: str, clause: str, line: int,
+                                                        column: int, end_column: int,
+                                                        first: int) -> None:
+    source = 'segment a "A"\n' + clauses + "  where orders > 1\n"
+    [d] = check_file(source).diagnostics
+    assert (d.code, d.message, d.hint) == (
+        "E221", f"a second `{clause}` clause in this segment (the first is on line {first})",
+        f"remove one: a segment has at most one `{clause}`")
+    assert d.span is not None
+    assert (d.span.line, d.span.column, d.span.end_line, d.span.end_column) == (
+        line, column, line, end_column)

@@ -7,6 +7,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
@@ -267,4 +268,42 @@ def test_check_json_on_an_unreadable_file_is_still_json(tmp_path: Path) -> None:
     result = invoke("check", str(bad), "--format", "json")
     assert result.exit_code == 2
     data = json.loads(result.stdout)
-    assert data["ok"] is False and "not UTF-8" in data["error"]
+    assert data["ok"] is False and data["error"]["code"] == "usage"
+    assert "not UTF-8" in data["error"]["message"] and data["diagnostics"] == []
+
+
+def _error_doc(*args: str, code: int = 2) -> dict[str, Any]:
+    result = invoke(*args, "--format", "json")
+    assert result.exit_code == code, result.output
+    doc = json.loads(result.stdout)  # the whole of stdout is one JSON document
+    assert doc["ok"] is False
+    return doc
+
+
+def test_json_errors_are_json_documents_with_the_same_exit_codes(tmp_path: Path) -> None:
+    seg = tmp_path / "s.seg"
+    seg.write_text('segment a "A"\n  where ordrs > 1\n', encoding="utf-8")
+    store = write_store(tmp_path / "store", "o1,a,2024-01-02 10:00:00,5\n")
+    for command in (["compile", str(seg)], ["run", str(seg), "--data", str(store)]):
+        doc = _error_doc(*command)
+        assert doc["error"] == {"code": "E201", "message": "unknown field `ordrs`",
+                                "file": str(seg), "line": 2}
+        [d] = doc["diagnostics"]
+        assert (d["code"], d["file"], d["span"]["column"]) == ("E201", str(seg), 9)
+    bad = write_store(tmp_path / "bad", "o1,a,not a time,5\n")
+    doc = _error_doc("check", "--expr", "orders > 1", "--data", str(bad))
+    error = doc["error"]
+    assert error["code"] == "data" and error["file"].endswith("orders.csv")
+    assert error["line"] == 2 and doc["diagnostics"] == []
+    doc = _error_doc("run", "--expr", "orders > 1", "--db", f"duckdb:///{tmp_path}/none.duckdb")
+    assert doc["error"]["code"] == "usage"
+    doc = _error_doc("refresh", "-w", str(tmp_path))  # no workspace here
+    assert doc["error"]["code"] == "usage" and "segdsl init" in doc["error"]["message"]
+
+
+def test_show_sql_with_the_memory_engine_says_there_is_none(tmp_path: Path) -> None:
+    store = write_store(tmp_path / "s", "1,a,2024-01-01,10\n")
+    result = invoke("run", "--data", str(store), "--engine", "memory", "--expr", "aov > 5",
+                    "--as-of", "2024-02-01", "--show-sql")
+    assert result.exit_code == 0 and "Customers: 1 customer" in result.stdout
+    assert "the memory engine runs no SQL" in result.stderr and "SELECT" not in result.stdout

@@ -355,3 +355,64 @@ def test_a_file_segment_titled_like_a_library_one_is_the_one_meant() -> None:
     assert result.ok, [d.message for d in result.diagnostics]
     user = result.segments[1]
     assert [s.name for s in user.references] == ["mine"]
+
+
+# --- several files checked together (a workspace's CUSTOM segments) ---------------------------
+
+def _found(files: dict[str, str]) -> list[tuple[str, str, str]]:
+    from segdsl.check.files import check_files
+    from segdsl.system import system_segments
+
+    result = check_files(files, library=system_segments())
+    return [(origin, d.code, d.message) for origin, r in result.files.items()
+            for d in r.diagnostics]
+
+
+def test_a_cycle_through_two_files_is_spelt_out_in_each() -> None:
+    found = _found({"cyc.seg": 'segment a "A" where IN SEGMENT b',
+                    "cyc2.seg": 'segment b "B" where orders > 1 and IN SEGMENT a'})
+    # a is checked first, b while a is under way: b's reference to a closes the cycle, and
+    # a's reference to b fails with b's reason.
+    assert found == [
+        ("cyc.seg", "E233", "segment `b` does not check (cyc2.seg line 1: segments refer to "
+                            "each other in a cycle: a → b → a)"),
+        ("cyc2.seg", "E231", "segments refer to each other in a cycle: a → b → a")]
+
+
+def test_every_file_reports_its_own_diagnostics_and_good_files_check() -> None:
+    from segdsl.check.files import check_files
+    from segdsl.system import system_segments
+
+    files = {"a.seg": 'segment ok_a "A" where orders > 1\nsegment uses "U" where IN SEGMENT b2',
+             "b.seg": 'segment b2 "B" where ordrs > 1',
+             "c.seg": 'segment typo "T" where IN SEGMENT champoins',
+             "d.seg": 'segment fine "F" where IN SEGMENT ok_a AND IN SEGMENT champions'}
+    result = check_files(files, library=system_segments())
+    diags = {o: [(d.code, d.hint) for d in r.diagnostics] for o, r in result.files.items()}
+    assert diags["b.seg"] == [("E201", "did you mean `orders`?")]
+    assert diags["c.seg"] == [("E230", "did you mean `champions`?")]
+    assert diags["a.seg"] == [("E233", "fix `b2` in b.seg first")]
+    assert diags["d.seg"] == []
+    assert [(o, s.name) for o, s in result.checked] == [("a.seg", "ok_a"), ("d.seg", "fine")]
+    assert [r.name for r in result.refused] == ["uses", "b2", "typo"]
+    fine = dict((s.name, s) for _, s in result.checked)["fine"]
+    assert [r.name for r in fine.references] == ["ok_a", "champions"]
+
+
+def test_names_are_unique_across_files_and_the_system_ones() -> None:
+    found = _found({"a.seg": 'segment x "X" where orders > 1',
+                    "b.seg": 'segment X "Again" where orders > 2\n'
+                             'segment champions "Mine" where orders > 3'})
+    assert found == [("b.seg", "E220", "a segment named `X` is already defined in a.seg "
+                                       "(line 1)"),
+                     ("b.seg", "E220", "a segment named `champions` is already a built-in "
+                                       "segment")]
+
+
+def test_a_reference_into_a_file_that_does_not_parse_says_so() -> None:
+    found = _found({"a.seg": 'segment a "A" where IN SEGMENT b',
+                    "b.seg": 'segment b "B" where orders >'})
+    assert found[0] == ("a.seg", "E230", "no segment named `b` (note: b.seg has syntax "
+                                         "errors, so its segments are not known)")
+    assert found[1:] == [("b.seg", "E100", "the condition ends too early after `>`; expected a "
+                                           "value (number, text, date) or a field")]

@@ -19,20 +19,19 @@ from __future__ import annotations
 import os
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 
 import pytest
+from agreement import CTX, cases, checked, disagreements, expected_answers
+from agreement import embedded as _embedded
+from agreement import reloaded as _reloaded
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
-from strategies import AS_OF, Pools, combine, segments, store_as_csv, stores, window_texts
+from strategies import Pools, combine, segments, store_as_csv, stores, window_texts
 
 from segdsl.backends.memory import matches
-from segdsl.check import check_condition, check_file
+from segdsl.check import check_file
 from segdsl.check.checker import check_window
-from segdsl.check.typed import CheckedSegment
-from segdsl.context import RunContext
-from segdsl.engines import connect
 from segdsl.errors import SegmentError
 from segdsl.runner import MemorySession, Session, SqlSession
 from segdsl.store.model import Store
@@ -45,8 +44,6 @@ sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
 EXAMPLES = int(os.environ.get("SEGDSL_DIFF_EXAMPLES", "150"))
 SERVER_EXAMPLES = int(os.environ.get("SEGDSL_DIFF_SERVER_EXAMPLES", "25"))
 SPARK_EXAMPLES = int(os.environ.get("SEGDSL_DIFF_SPARK_EXAMPLES", "8"))
-PER_STORE = 5
-CTX = RunContext(as_of=AS_OF)
 
 # How the segments split their store, over the whole run: the assertion in
 # test_segments_are_discriminating keeps the generator honest (a differential test whose
@@ -60,53 +57,24 @@ SETTINGS = settings(deadline=None, derandomize=False, print_blob=True,
                                            HealthCheck.function_scoped_fixture])
 
 
-@st.composite
-def cases(draw: st.DrawFn) -> tuple[Store, list[tuple[str, str | None]]]:
-    store = draw(stores())
-    return store, draw(segments(store, PER_STORE))
-
-
-def checked(store: Store, text: str, window: str | None) -> CheckedSegment:
-    """The segment through parser and checker, exactly as ``segdsl run --expr`` would."""
-    win = parse_window(window) if window else None
-    result = check_condition(text, schema=store.schema(), window=win)
-    # The generator writes only well-typed conditions; a window whose bounds are drawn
-    # independently may start after it ends (E219), which is a legitimate refusal.
-    if any(d.code == "E219" for d in result.diagnostics):
-        return check_condition(text, schema=store.schema()).segments[0]
-    assert result.ok, (text, window, [(d.code, d.message) for d in result.diagnostics])
-    return result.segments[0]
-
-
 def compare(store: Store, segs: list[tuple[str, str | None]],
             sessions: dict[str, Callable[[], Session]]) -> None:
     """Every segment on every session agrees with the memory evaluator."""
     note(f"store:\n{store_as_csv(store)}")
-    memory = MemorySession(store)
-    expected = []
-    for text, window in segs:
-        seg = checked(store, text, window)
-        ids = sorted(memory.customer_ids(seg, CTX))
-        expected.append((seg, ids))
-        n, total = len(ids), len(store.customers)
+    expected = expected_answers(store, segs)
+    for e in expected:
+        n, total = len(e.ids), len(store.customers)
         outcome = "none" if n == 0 else "all" if n == total else "some"
         OUTCOMES[outcome] += 1
         event(f"selects {outcome}")
     for name, opener in sessions.items():
         RUNS[name] += 1
         with opener() as session:
-            for (seg, ids), (text, window) in zip(expected, segs, strict=True):
-                got = sorted(session.customer_ids(seg, CTX))
-                if got != ids:
-                    note(f"segment: {text}\nwindow: {window}\nSQL ({name}):\n"
-                         f"{session.sql(seg, CTX)}")
-                assert got == ids, (f"{name} disagrees with memory on {text!r} "
-                                    f"(window {window!r}): {got} != {ids}")
-
-
-def _embedded(dialect: str, store: Store) -> Callable[[], Session]:
-    # One in-memory database per example: it is loaded and queried through one connection.
-    return lambda: SqlSession(f"{dialect}:///:memory:", store=store)
+            found = disagreements(name, session, expected)
+        for d in found:
+            note(f"segment: {d.expected.text}\nwindow: {d.expected.window}\nSQL ({name}):\n"
+                 f"{d.sql}")
+        assert not found, found[0].message()
 
 
 @settings(SETTINGS, max_examples=EXAMPLES)
@@ -116,18 +84,6 @@ def test_duckdb_and_sqlite_agree_with_memory(
     store, segs = case
     compare(store, segs, {"duckdb": _embedded("duckdb", store),
                           "sqlite": _embedded("sqlite", store)})
-
-
-@contextmanager
-def _reloaded(url: str, store: Store) -> Iterator[Session]:
-    """The fixture database holding ``store`` (replacing the previous example's)."""
-    with connect(url) as engine:
-        engine.load(store, replace=True)
-    session = SqlSession(url)
-    try:
-        yield session
-    finally:
-        session.close()
 
 
 def _server_test(name: str, examples: int = SERVER_EXAMPLES) -> Callable[[str], None]:
@@ -152,6 +108,9 @@ def test_mysql_agrees_with_memory(mysql_url: str) -> None:
 @pytest.mark.spark
 def test_spark_agrees_with_memory(spark_url: str) -> None:
     _server_test("spark", SPARK_EXAMPLES)(spark_url)
+@pytest.mark.clickhouse
+def test_clickhouse_agrees_with_memory(chdb_url: str) -> None:
+    _server_test("clickhouse")(chdb_url)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -250,6 +209,9 @@ def test_composed_segments_agree_on_mysql(mysql_url: str) -> None:
 @pytest.mark.spark
 def test_composed_segments_agree_on_spark(spark_url: str) -> None:
     _composed_server_test("spark", max(1, SPARK_EXAMPLES // 3))(spark_url)
+@pytest.mark.clickhouse
+def test_composed_segments_agree_on_clickhouse(chdb_url: str) -> None:
+    _composed_server_test("clickhouse")(chdb_url)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -271,8 +233,9 @@ def _unicode_store() -> Store:
 DOTTED_I = [('name = "İstanbul"', ["c1"]), ('name CONTAINS "i̇s"', ["c1"]),
             ('name = "istanbul"', ["c3"]), ('name STARTS WITH "is"', ["c3"]),
             ('name IN ("İSTANBUL", "x")', ["c1"])]
-# Python lowers a word-final capital sigma to "ς", every database to "σ": still open (an exact
-# SQL rendering needs Unicode's "cased" and "case-ignorable" classes, which SQL lacks).
+# Python lowers a word-final capital sigma to "ς", DuckDB, PostgreSQL and MySQL to "σ": still
+# open there (an exact SQL rendering needs Unicode's "cased" and "case-ignorable" classes, which
+# SQL lacks); SQLite (Python's lower) and ClickHouse (lowerUTF8) agree.
 FINAL_SIGMA = [('name = "ΟΔΟΣ"', ["c2"]), ('name ENDS WITH "σ"', [])]
 
 
@@ -320,10 +283,25 @@ def test_final_sigma_on_spark(spark_url: str) -> None:
         _check_pinned(session, FINAL_SIGMA, store)
 
 
+@pytest.mark.clickhouse
+def test_dotted_capital_i_folds_as_python_on_clickhouse(chdb_url: str) -> None:
+    store = _unicode_store()
+    with _reloaded(chdb_url, store) as session:
+        _check_pinned(session, DOTTED_I, store)
+
+
 def test_final_sigma_on_sqlite() -> None:
     # SQLite's lower() is Python's (registered by the engine), so it agrees.
     store = _unicode_store()
     with SqlSession("sqlite:///:memory:", store=store) as session:
+        _check_pinned(session, FINAL_SIGMA, store)
+
+
+@pytest.mark.clickhouse
+def test_final_sigma_on_clickhouse(chdb_url: str) -> None:
+    # ClickHouse's lowerUTF8() applies Unicode's context rule for a word-final sigma.
+    store = _unicode_store()
+    with _reloaded(chdb_url, store) as session:
         _check_pinned(session, FINAL_SIGMA, store)
 
 

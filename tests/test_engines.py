@@ -6,14 +6,20 @@ Expected ids are worked out by hand from the sample store's docstring; as-of is 
 from __future__ import annotations
 
 import dataclasses
+import json
+import os
 import shutil
+import subprocess
+import sys
 import uuid
 from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
+import numpy as np
 import pytest
+from conftest import require_driver
 from test_sql_compile import CONDITIONS
 
 from segdsl.backends.sql import to_sql
@@ -243,7 +249,13 @@ def rename_parquet(engine: Engine) -> None:
     shutil.rmtree(folder / "customers")
 
 
-WITH_FIELDS_URLS = ["duckdb:///:memory:", "sqlite:///:memory:",
+@pytest.mark.clickhouse
+def test_clickhouse(chdb_url: str, store: Store) -> None:
+    with connect(chdb_url) as engine:
+        full_check(engine, store)
+
+
+WITH_FIELDS_URLS = ["duckdb:///:memory:", "sqlite:///:memory:", "chdb:///:memory:",
                     pytest.param("spark", marks=pytest.mark.spark)]
 
 
@@ -251,6 +263,7 @@ WITH_FIELDS_URLS = ["duckdb:///:memory:", "sqlite:///:memory:",
 def test_with_fields(url: str, store: Store, request: pytest.FixtureRequest) -> None:
     if url == "spark":
         url = request.getfixturevalue("spark_url")
+    require_driver(url)
     with connect(url) as engine:
         engine.load(store)
         seg = check_condition("orders > 0").segments[0]
@@ -334,3 +347,89 @@ def test_failed_load_leaves_nothing(tmp_path: Path, store: Store) -> None:
         with pytest.raises(Exception):  # noqa: B017 - whatever the column mismatch raises
             engine.load(broken)
         assert engine.describe().tables == frozenset()
+
+
+# --- ClickHouse specifics --------------------------------------------------------------------
+
+@pytest.mark.clickhouse
+def test_clickhouse_column_types(chdb_url: str, store: Store) -> None:
+    """Nullable exactly where a value is missing; exact money; pinned-zone timestamps."""
+    with connect(chdb_url) as engine:
+        engine.load(store)
+        rows = engine.query("SELECT table, name, type FROM system.columns WHERE database = "
+                            "currentDatabase() AND table IN ('customers', 'orders')")
+    types = {(t, n): ty for t, n, ty in rows}
+    assert types["customers", "customer_id"] == "String"
+    assert types["customers", "name"] == "Nullable(String)"  # c3 has no name
+    assert types["customers", "score"] == "Nullable(Float64)"
+    assert types["customers", "joined"] == "Nullable(Date32)"
+    assert types["orders", "customer_id"] == "Nullable(String)"  # o8 names no customer
+    assert types["orders", "total"] == "Decimal(38, 2)"
+    assert types["orders", "ordered_at"] == "DateTime64(0, 'UTC')"
+
+
+@pytest.mark.clickhouse
+def test_clickhouse_money_is_exact_and_dates_are_not_clipped(chdb_url: str,
+                                                              store: Store) -> None:
+    """``Date`` holds 1970..2149 only and a cast clips to it; ``decimal * 0.01`` is a float."""
+    store.customers.custom["joined"].values[3] = date(1950, 6, 15)  # c4
+    store.orders.ordered_at[5] = np.datetime64("1965-05-01T12:00:00")  # o6, c4's only order
+    with connect(chdb_url) as engine:
+        engine.load(store)
+        assert run(engine, "custom.joined = 1950-06-15") == ["c4"]
+        assert run(engine, "custom.joined > 1940-01-01 and custom.joined < 1951-01-01") == ["c4"]
+        assert run(engine, "last_order_date = 1965-05-01") == ["c4"]
+        assert run(engine, "orders >= 1", window=Window(Const(date(1965, 5, 1)),
+                                                        Const(date(1965, 5, 1)))) == ["c4"]
+        seg = check_condition("amount_spent = 0.3").segments[0]
+        rows = engine.query(to_sql(seg, CTX, dialect=engine.dialect, with_fields=True))
+    assert [r[0] for r in rows] == ["c2"]
+    spent = rows[0][2]
+    assert isinstance(spent, Decimal) and str(spent) == "0.30"
+
+
+@pytest.mark.clickhouse
+def test_clickhouse_data_folder_persists(chdb_url: str, store: Store) -> None:
+    with connect(chdb_url) as engine:
+        engine.load(store)
+    with connect(chdb_url, create=False) as engine:
+        assert run(engine, "aov > 10.33") == ["c1", "c4"]
+
+
+def test_clickhouse_dates_do_not_depend_on_the_process_time_zone(tmp_path: Path) -> None:
+    """A store-local 23:30 is that day in every zone the process may run in: the timestamp
+    column pins UTC. (chDB takes the zone when it starts, hence a process per zone.)"""
+    require_driver("chdb://")
+    (tmp_path / "customers.csv").write_text("customer_id\na\nb\n")
+    (tmp_path / "orders.csv").write_text("order_id,customer_id,ordered_at,total\n"
+                                         "o1,a,2024-03-02 23:30:00,10\n"
+                                         "o2,b,2024-03-03 00:30:00,10\n")
+    args = ["run", "--data", str(tmp_path), "--engine", "clickhouse", "--expr", "orders = 1",
+            "--from", "2024-03-02", "--to", "2024-03-02", "--as-of", "2024-03-31"]
+    for zone in ("Pacific/Auckland", "America/Los_Angeles"):
+        proc = subprocess.run([sys.executable, "-c", "from segdsl.cli.main import main; main()",
+                               *args, "--format", "json"], capture_output=True, text=True,
+                              timeout=120, env={**os.environ, "TZ": zone})
+        assert proc.returncode == 0, proc.stderr
+        assert json.loads(proc.stdout)["customer_ids"] == ["a"], zone
+
+
+def test_clickhouse_urls(tmp_path: Path) -> None:
+    require_driver("chdb://")
+    with pytest.raises(UsageError, match="no such chDB folder"):
+        connect(f"chdb:///{tmp_path / 'missing'}", create=False)
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(UsageError, match="is a file"):
+        connect(f"chdb:///{tmp_path / 'file'}")
+    with pytest.raises(UsageError, match="chdb:///path"):
+        connect("chdb://relative")
+    with pytest.raises(EngineError, match="clickhouse: cannot connect"):
+        connect("clickhouse://nobody@127.0.0.1:1/none")
+
+
+@pytest.mark.clickhouse
+def test_clickhouse_workspace_is_refused_in_words(chdb_url: str) -> None:
+    from segdsl.workspace.db import open_engine
+
+    with pytest.raises(UsageError, match="transactions, which ClickHouse does not have"):
+        open_engine(chdb_url)

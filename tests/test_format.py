@@ -314,3 +314,10 @@ def test_fmt_refuses_text_that_does_not_parse(tmp_path: Path) -> None:
 def test_fmt_help() -> None:
     code, out = _fmt("--help")
     assert code == 0 and "--check" in out and "--diff" in out
+
+
+def test_a_repeated_clause_is_not_formatted_away() -> None:
+    text = 'segment a "A"\n  window from -30d\n  window from -1y\n  where orders > 1\n'
+    result = format_document(text)
+    assert not result.ok and result.text == text  # left as it is, not one window dropped
+    assert [d.code for d in result.diagnostics] == ["E221"]

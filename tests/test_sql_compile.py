@@ -145,7 +145,7 @@ def test_clickhouse_uses_utf8_functions() -> None:
 
 def test_tsql_is_binary_and_space_sensitive() -> None:
     sql = to_sql(segment('name = "a"'), CTX, dialect="tsql")
-    assert "COLLATE Latin1_General_BIN2" in sql and "N'a|'" in sql
+    assert "COLLATE Latin1_General_100_BIN2" in sql and "N'a|'" in sql
 
 
 def test_split_decimal() -> None:

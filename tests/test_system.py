@@ -5,13 +5,12 @@ on every engine."""
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import numpy as np
 import pytest
+from agreement import reloaded as _loaded
 
 from segdsl.backends.memory import compute_fields, prepare
 from segdsl.catalog import FIELDS
@@ -180,19 +179,6 @@ def test_example_data_partition_on_embedded_engines(
         dialect: str, retail: Store, retail_in_memory: dict[str, list[str]]) -> None:
     with SqlSession(f"{dialect}:///:memory:", store=retail) as session:
         assert _partition(session) == retail_in_memory
-
-
-@contextmanager
-def _loaded(url: str, store: Store) -> Iterator[Session]:
-    from segdsl.engines import connect
-
-    with connect(url) as engine:
-        engine.load(store, replace=True)
-    session = SqlSession(url)
-    try:
-        yield session
-    finally:
-        session.close()
 
 
 def _server(url: str, retail: Store, retail_in_memory: dict[str, list[str]]) -> None:

@@ -1,5 +1,7 @@
-"""segdsl's language server: diagnostics, completion, hover and document symbols for ``.seg``
-files, built on the core parser (:mod:`segdsl.syntax`) and checker (:mod:`segdsl.check`).
+"""segdsl's language server for ``.seg`` files: diagnostics, completion, hover, document
+symbols, formatting, quick fixes, definition/references/rename of segments across the
+workspace, semantic tokens and ``segdsl.showSql``, built on the core parser
+(:mod:`segdsl.syntax`), checker (:mod:`segdsl.check`), formatter and SQL backend.
 
 Start it with ``segdsl lsp`` (stdio) or ``segdsl lsp --tcp HOST:PORT``.
 """

@@ -10,18 +10,28 @@ True
 True
 >>> "GB" in labels('segment a "A" where country = ')
 True
+
+With a store (``values``: distinct values by field, from :mod:`segdsl_lsp.store`), the
+values of ``product_type``, ``collection`` and text custom attributes are offered too:
+
+>>> text = 'segment a "A" where product_type IN ('
+>>> [i.insert_text for i in complete(text, len(text), {"product_type": ("Gifts", "Toys")})
+...  if i.kind == types.CompletionItemKind.Value]
+['"Gifts"', '"Toys"']
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping, Sequence
 
 from lark import Token
 from lark.exceptions import LarkError
 from lsprotocol import types
 
 from segdsl.catalog import FIELDS, Field, lookup
+from segdsl.syntax.format import quote
 from segdsl.syntax.parser import _lark
 from segdsl_lsp import analysis
 
@@ -68,12 +78,25 @@ def _current_field(toks: list[Token]) -> Field | None:
     return None
 
 
-def _current_segment_start(prefix: str) -> int:
-    toks = analysis.tokens(prefix)
+def _current_key(toks: list[Token]) -> str | None:
+    """The field of the comparison being written as the store's values are keyed: a
+    catalog field's name, or ``custom.<column>`` (lower-cased)."""
     for i in range(len(toks) - 1, -1, -1):
-        if toks[i].type == "SEGMENT" and (i == 0 or toks[i - 1].type != "IN"):
-            return toks[i].start_pos or 0
-    return 0
+        tok = toks[i]
+        if tok.type == "IDENT":
+            if i >= 2 and toks[i - 1].type == "DOT":
+                return f"{toks[i - 2]}.{tok}".lower()
+            found = lookup(str(tok))
+            return found.name if found else None
+        if tok.type in ("AND", "OR", "WHERE", "NOT") and i < len(toks) - 1:
+            break
+    return None
+
+
+def _value_items(values: Sequence[str]) -> list[types.CompletionItem]:
+    return [types.CompletionItem(label=v, kind=types.CompletionItemKind.Value,
+                                 detail="in the store", insert_text=quote(v), filter_text=v)
+            for v in values]
 
 
 @functools.cache
@@ -109,15 +132,16 @@ def _country_items() -> tuple[types.CompletionItem, ...]:
         for c in pycountry.countries)
 
 
-def complete(text: str, offset: int) -> list[types.CompletionItem]:
-    """What may be written at ``offset`` of ``text``."""
-    prefix = text[:offset]
+def complete(text: str, offset: int,
+             values: Mapping[str, Sequence[str]] | None = None) -> list[types.CompletionItem]:
+    """What may be written at ``offset`` of ``text``. The parser is fed only the segment
+    being written (from its ``segment`` keyword): what comes before it cannot change what
+    may follow, and a long file is not parsed again on every request."""
+    prefix = text[analysis.segment_start(text, offset):offset]
     word = _WORD_BEFORE.search(prefix)
     if word:
         prefix = prefix[:word.start()]
     found = _expected(prefix)
-    if found is None:  # an earlier segment is broken: read only the current one
-        found = _expected(prefix[_current_segment_start(prefix):])
     if found is None:
         return [*field_items(), *(_keyword(k) for k in ("AND", "OR", "NOT"))]
     expected, toks = found
@@ -135,6 +159,9 @@ def complete(text: str, offset: int) -> list[types.CompletionItem]:
         field = _current_field(toks)
         if field is not None and field.country:
             items += _country_items()
+        key = _current_key(toks)
+        if values and key is not None and key in values:
+            items += _value_items(values[key])
     elif "IDENT" in expected:
         items += field_items()
         if "IN" in expected:

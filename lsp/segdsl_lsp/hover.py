@@ -9,15 +9,23 @@ share one precedence level and apply strictly left to right).
 ```
 >>> hover_text(text, text.index("aov")).splitlines()[0]
 '**aov**: money'
+
+On a segment's header (``segment name "Title"``) and on a reference to a segment, what the
+segment is and, when the workspace has a store, its count and last refresh
+(:func:`segment_hover`; the server supplies the state).
 """
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 
 from segdsl.catalog import lookup
 from segdsl.errors import Span
 from segdsl.syntax import ast
+from segdsl.syntax.parser import _lark
+from segdsl.workspace.state import SegmentState
 from segdsl_lsp import analysis
 
 
@@ -91,3 +99,36 @@ def hover_text(text: str, offset: int) -> str | None:
         if _inside(segment.condition.span, offset):
             return _in_condition(segment.condition, text, offset, None)
     return None
+
+
+@functools.cache
+def _title_pattern() -> re.Pattern[str]:
+    string = next(t for t in _lark().terminals if t.name == "STRING")
+    return re.compile(r"\s*(" + string.pattern.to_regexp() + ")")
+
+
+def segment_header(parsed: ast.SegmentFile, text: str, offset: int) -> ast.Segment | None:
+    """The segment whose header (``segment name "Title"``) holds ``offset``."""
+    for seg in parsed.segments:
+        end = seg.name_span.end
+        title = _title_pattern().match(text, end)
+        if title is not None:
+            end = title.end()
+        if seg.span.start <= offset <= end:
+            return seg
+    return None
+
+
+def segment_hover(name: str, title: str | None, description: str | None, *, system: bool,
+                  state: SegmentState | None, has_store: bool) -> str:
+    head = f"**{name}**" + (f" — {title}" if title else "") + (" (SYSTEM)" if system else "")
+    parts = [head]
+    if description:
+        parts.append(description)
+    if state is not None:
+        at = state.refreshed_at.strftime("%Y-%m-%d %H:%M UTC")
+        parts.append(f"{state.count:,} customers, last refreshed {at} "
+                     f"(+{state.entered:,} / -{state.left:,}; window {state.window})")
+    elif has_store:
+        parts.append("not refreshed yet (`segdsl refresh`)")
+    return "\n\n".join(parts)

@@ -13,6 +13,7 @@ negotiated encoding: UTF-16 code units by default, or UTF-8 bytes / UTF-32 code 
 from __future__ import annotations
 
 import bisect
+import functools
 import re
 
 from lsprotocol import types
@@ -23,7 +24,7 @@ UTF8, UTF16, UTF32 = "utf-8", "utf-16", "utf-32"
 _BREAK = re.compile(r"\r\n|\n|\r")
 
 
-def _units(text: str, encoding: str) -> int:
+def units(text: str, encoding: str) -> int:
     if encoding == UTF32:
         return len(text)
     if encoding == UTF8:
@@ -51,18 +52,18 @@ class LineIndex:
         line = bisect.bisect_right(self.starts, offset) - 1
         start = self.starts[line]
         offset = min(offset, self.line_end(line)) if offset < len(self.text) else offset
-        return line, _units(self.text[start:offset], encoding)
+        return line, units(self.text[start:offset], encoding)
 
     def offset(self, line: int, character: int, encoding: str = UTF16) -> int:
         """The offset of a client position (clamped to the line, as LSP asks)."""
         if line >= len(self.starts):
             return len(self.text)
         start, end = self.starts[line], self.line_end(line)
-        units = 0
+        counted = 0
         for i in range(start, end):
-            if units >= character:
+            if counted >= character:
                 return i
-            units += _units(self.text[i], encoding)
+            counted += units(self.text[i], encoding)
         return end
 
     def lsp_position(self, offset: int, encoding: str = UTF16) -> types.Position:
@@ -77,6 +78,12 @@ class LineIndex:
         if span is None:
             return self.lsp_range(0, 0, encoding)
         return self.lsp_range(span.start, span.end, encoding)
+
+
+@functools.lru_cache(maxsize=8)
+def line_index(text: str) -> LineIndex:
+    """The line index of ``text``, kept for the few texts being edited."""
+    return LineIndex(text)
 
 
 def encoding_name(kind: object) -> str:

@@ -29,11 +29,18 @@ from typing import cast
 from segdsl.catalog import Field, FieldType, Kind, StoreSchema, custom_field, lookup, suggest
 from segdsl.check import countries, typed
 from segdsl.check.dates import parse_iso_date
-from segdsl.check.library import SegmentLibrary
+from segdsl.check.library import Refusal, SegmentLibrary
 from segdsl.errors import Diagnostic, Fix, SegmentError, Severity, Span
 from segdsl.syntax import ast
 from segdsl.syntax.parser import parse_condition, parse_file
 
+# Number literals: what every engine compares exactly (money is cross-multiplied in
+# DECIMAL(38, 0); custom numbers are doubles, exact to 15 significant digits).
+MAX_WHOLE_DIGITS = 15
+MAX_FRACTION_DIGITS = 12
+# Relative dates: 1,000 years in each unit, so that the day stays in the calendar (years 1 to
+# 9999) for any as-of day between the years 1001 and 8999.
+MAX_RELATIVE = {"d": 365_000, "w": 52_000, "m": 12_000, "y": 1_000}
 _ORDERING_OPS = {"<": typed.Op.LT, "<=": typed.Op.LE, ">": typed.Op.GT, ">=": typed.Op.GE}
 _TEXT_KINDS = {"contains": typed.Op.CONTAINS, "starts_with": typed.Op.STARTS_WITH,
                "ends_with": typed.Op.ENDS_WITH}
@@ -97,20 +104,40 @@ def _example(t: FieldType) -> str:
 Library = SegmentLibrary | Iterable[typed.CheckedSegment] | None
 
 
+class Peers:
+    """The files checked together with one (a workspace's): each file's checker, the segment
+    each name means across them, and the chain of segments being checked, shared by all of
+    them so that a cycle through several files is found like one inside a file."""
+
+    def __init__(self) -> None:
+        self.checkers: list[_Checker] = []
+        self.names: dict[str, tuple[_Checker, int]] = {}  # lowered name -> its first definition
+        self.stack: list[tuple[_Checker, int]] = []
+        self.unparsed: list[str] = []  # files with syntax errors: their segments are unknown
+
+
+# What a reference resolves to: a segment of a file being checked (its checker and index),
+# a library segment already checked, or a library segment known not to check.
+_Target = tuple["_Checker", int] | typed.CheckedSegment | Refusal
+
+
 class _Checker:
-    def __init__(self, source: str, schema: StoreSchema | None, library: Library = None):
+    def __init__(self, source: str, schema: StoreSchema | None, library: Library = None,
+                 origin: str = "<file>", peers: Peers | None = None):
         self.source = source
         self.schema = schema
+        self.origin = origin
         self.diags: list[Diagnostic] = []
         self.library = SegmentLibrary.of(library)
+        self.peers = peers
         # The file's own segments (none for a bare condition), checked on demand: a segment
         # referred to is checked before the reference is built, and `stack` holds the chain
-        # being checked, so a reference into it closes a cycle.
+        # being checked (across the peer files too), so a reference into it closes a cycle.
         self.file_segments: list[ast.Segment] = []
         self.file_index: dict[str, int] = {}  # lowered name -> first segment of that name
         self.file_checked: dict[int, typed.CheckedSegment | None] = {}
         self.file_diags: dict[int, list[Diagnostic]] = {}
-        self.stack: list[int] = []
+        self.stack: list[tuple[_Checker, int]] = peers.stack if peers is not None else []
 
     # --- reporting ---------------------------------------------------------------------------
     def error(self, code: str, message: str, span: Span | None, hint: str | None = None,
@@ -151,7 +178,12 @@ class _Checker:
             hint = (f"did you mean `custom.{close}`?" if close and close in known
                     else f"the store's custom attributes are: {', '.join(known)}" if known
                     else "the customers table has no extra columns")
-            self.error("E202", f"unknown custom attribute `{name.display}`", name.span, hint)
+            fix = None
+            if close and close in known:
+                column = close if close.isidentifier() else _quoted(close)
+                fix = Fix(name.span, f"{name.namespace}.{column}")
+            self.error("E202", f"unknown custom attribute `{name.display}`", name.span, hint,
+                       fix)
             return None
         return found
 
@@ -203,7 +235,7 @@ class _Checker:
             return typed.FieldRef(other)
         t = f.type
         if t in (FieldType.NUMBER, FieldType.MONEY) and isinstance(node, ast.NumberLit):
-            return typed.Const(node.value)
+            return self._number(node)
         if t is FieldType.DATE:
             if isinstance(node, ast.DateLit):
                 day = parse_iso_date(node.text)
@@ -213,11 +245,33 @@ class _Checker:
                     return None
                 return typed.Const(day)
             if isinstance(node, ast.RelativeDateLit):
-                return typed.RelativeDate(node.amount, node.unit)
+                return self._relative(node)
         if t.textual and isinstance(node, ast.StringLit):
             return typed.Const(node.value)
         self.error("E210", f"`{f.name}` is {_TYPE_WORDS[t]}, but {_literal_words(node)}",
                    node.span, hint=f"write {_example(t)}")
+        return None
+
+    def _number(self, node: ast.NumberLit) -> typed.Const | None:
+        whole, _, fraction = node.text.lstrip("-").partition(".")
+        whole, fraction = whole.lstrip("0"), fraction.rstrip("0")
+        if len(whole) <= MAX_WHOLE_DIGITS and len(fraction) <= MAX_FRACTION_DIGITS:
+            return typed.Const(node.value)
+        shown = node.text if len(node.text) <= 40 else f"{node.text[:20]}…"
+        self.error("E218", f"`{shown}` has {len(whole):,} digits before the decimal point and "
+                   f"{len(fraction):,} after; the limit is {MAX_WHOLE_DIGITS} and "
+                   f"{MAX_FRACTION_DIGITS}", node.span,
+                   hint="segdsl compares numbers exactly on every engine, within these limits")
+        return None
+
+    def _relative(self, node: ast.RelativeDateLit) -> typed.RelativeDate | None:
+        limit = MAX_RELATIVE[node.unit]
+        if abs(node.amount) <= limit:
+            return typed.RelativeDate(node.amount, node.unit)
+        shown = node.text if len(node.text) <= 40 else f"{node.text[:20]}…"
+        self.error("E218", f"`{shown}` is too far back: a relative date reaches at most 1,000 "
+                   f"years ({limit:,}{node.unit})", node.span,
+                   hint="write a date such as 1990-01-01 for a fixed day")
         return None
 
     def _provisional(self, node: ast.Operand | None) -> FieldType | None:
@@ -287,42 +341,99 @@ class _Checker:
         target = found[0]
         if isinstance(target, typed.CheckedSegment):
             return typed.InSegment(target, node.span)
+        if isinstance(target, Refusal):
+            self._refused_target(node, target)
+            return None
         if target in self.stack:
-            cycle = [self.file_segments[i].name for i in self.stack[self.stack.index(target):]]
+            chain = self.stack[self.stack.index(target):]
+            cycle = [owner.file_segments[i].name for owner, i in chain]
             path = " → ".join([*cycle, cycle[0]])
             message = (f"segment `{cycle[0]}` refers to itself ({path})" if len(cycle) == 1
                        else f"segments refer to each other in a cycle: {path}")
+            elsewhere = [f"`{owner.file_segments[i].name}` is in {owner.origin}"
+                         for owner, i in chain if owner is not self]
             self.error("E231", message, node.name_span,
-                       hint="a segment cannot depend on itself, directly or through others")
+                       hint="a segment cannot depend on itself, directly or through others"
+                       + (f" ({'; '.join(elsewhere)})" if elsewhere else ""))
             return None
-        checked = self.check_file_segment(target)
-        # A target with errors has reported them itself; the reference just fails with it.
-        return typed.InSegment(checked, node.span) if checked is not None else None
+        owner, index = target
+        checked = owner.check_file_segment(index)
+        if checked is None or not owner.segment_ok(index):
+            # A target with errors has reported them itself, in its own file; a reference
+            # from another file says why it fails, so that file's diagnostics stand alone.
+            if owner is not self:
+                self._refused_target(node, owner.refusal(index))
+            return None
+        return typed.InSegment(checked, node.span)
 
-    def _find_segment(self, reference: str) -> list[int | typed.CheckedSegment]:
-        """Names first (the file's, then the library's), then titles; case ignored."""
+    def _refused_target(self, node: ast.InSegment, target: Refusal) -> None:
+        self.error("E233", f"segment `{target.name}` does not check ({target.origin} line "
+                   f"{target.line}: {target.reason})", node.name_span,
+                   hint=f"fix `{target.name}` in {target.origin} first")
+
+    def segment_ok(self, index: int) -> bool:
+        """The file's segment ``index`` checked, with no error of its own (such as E220)."""
+        return (self.file_checked.get(index) is not None
+                and not any(d.is_error for d in self.file_diags.get(index, [])))
+
+    def refusal(self, index: int) -> Refusal:
+        seg = self.file_segments[index]
+        errors = [d for d in self.file_diags.get(index, []) if d.is_error]
+        return Refusal(seg.name, seg.title, self.origin, seg.span.line,
+                       errors[0].message if errors else "it has errors")
+
+    def _find_segment(self, reference: str) -> list[_Target]:
+        """Names first (the file's, the peer files', then the library's), then titles (the
+        file's, then the peer files' and the library's together); case ignored."""
         key = reference.lower()
         if key in self.file_index:
-            return [self.file_index[key]]
+            return [(self, self.file_index[key])]
+        if self.peers is not None and key in self.peers.names:
+            return [self.peers.names[key]]
         named = self.library.get(reference)
         if named is not None:
             return [named]
-        titled: list[int | typed.CheckedSegment] = [
-            i for i, seg in enumerate(self.file_segments)
+        refused = self.library.refusal(reference)
+        if refused is not None:
+            return [refused]
+        titled: list[_Target] = [
+            (self, i) for i, seg in enumerate(self.file_segments)
             if seg.title.lower() == key and self.file_index.get(seg.name.lower()) == i]
-        # As with names, the file's own segments come before the library's: a store's segment
-        # titled like a built-in one is the one its own file means.
-        return titled or list(self.library.titled(reference))
+        if titled:
+            # As with names, the file's own segments come before the others: a store's
+            # segment titled like a built-in one is the one its own file means.
+            return titled
+        others: list[_Target] = [
+            target for target in self._peer_segments()
+            if target[0].file_segments[target[1]].title.lower() == key]
+        return others + list(self.library.titled(reference))
 
-    def _name_of(self, target: int | typed.CheckedSegment) -> str:
-        return target.name if isinstance(target, typed.CheckedSegment) \
-            else self.file_segments[target].name
+    def _peer_segments(self) -> list[tuple[_Checker, int]]:
+        """The segments of the other files checked with this one (the first of each name)."""
+        if self.peers is None:
+            return []
+        return [t for t in self.peers.names.values() if t[0] is not self]
+
+    def _name_of(self, target: _Target) -> str:
+        if isinstance(target, typed.CheckedSegment | Refusal):
+            return target.name
+        owner, index = target
+        return owner.file_segments[index].name
 
     def _unknown_segment(self, node: ast.InSegment) -> None:
-        names = list(dict.fromkeys([s.name for s in self.file_segments] + self.library.names()))
-        titles = [s.title for s in self.file_segments] + [s.title for s in self.library]
+        peers = [owner.file_segments[i] for owner, i in self._peer_segments()]
+        names = list(dict.fromkeys([s.name for s in self.file_segments]
+                                   + [s.name for s in peers] + self.library.names()))
+        titles = ([s.title for s in self.file_segments] + [s.title for s in peers]
+                  + [s.title for s in self.library])
         what = f'"{node.name}"' if node.quoted else f"`{node.name}`"
         message = f"no segment named {what}"
+        unparsed = self.peers.unparsed if self.peers is not None else []
+        if unparsed:
+            # A file that does not parse declares nothing we can see: it may define it.
+            message += (f" (note: {', '.join(unparsed)} "
+                        f"{'has' if len(unparsed) == 1 else 'have'} syntax errors, so "
+                        f"{'its' if len(unparsed) == 1 else 'their'} segments are not known)")
         if not names:
             self.error("E230", message, node.name_span,
                        hint="no segments are known here: IN SEGMENT names a segment of the "
@@ -352,7 +463,7 @@ class _Checker:
         if index in self.file_checked:
             return self.file_checked[index]
         outer, self.diags = self.diags, self.file_diags.setdefault(index, [])
-        self.stack.append(index)
+        self.stack.append((self, index))
         try:
             checked = self.segment(self.file_segments[index])
         finally:
@@ -361,21 +472,66 @@ class _Checker:
         self.file_checked[index] = checked
         return checked
 
-    def _bool(self, node: ast.BoolOp) -> typed.Condition | None:
-        left_node = node.left
-        if isinstance(left_node, ast.BoolOp) and left_node.op != node.op:
-            left_text, right_text = self.text(left_node.span), self.text(node.right.span)
-            reading = f"({left_text}) {node.op.upper()} {right_text}"
-            self.warn("W301", f"`{left_node.op.upper()}` and `{node.op.upper()}` are mixed "
-                      f"without parentheses; they apply left to right, so this means "
-                      f"{reading}", node.op_span,
-                      hint="add parentheses to make the grouping explicit",
-                      fix=Fix(left_node.span, f"({left_text})"))
-        left = self.condition(node.left)
+    def check_all(self) -> None:
+        for i in range(len(self.file_segments)):
+            self.check_file_segment(i)
+
+    def result(self) -> CheckResult:
+        """The file's result: its diagnostics in file order, its segments when none has
+        errors."""
+        result = CheckResult(source=self.source, origin=self.origin)
+        result.diagnostics = [d for i in range(len(self.file_segments))
+                              for d in self.file_diags[i]]
+        if result.ok:
+            result.segments = [c for i in range(len(self.file_segments))
+                               if (c := self.file_checked.get(i)) is not None]
+        return result
+
+    def _bool(self, node: ast.BoolOp, *, top: bool = True) -> typed.Condition | None:
+        if top:
+            self._warn_mixed_chain(node)
+        # The left operand of an unparenthesised chain continues the chain: it is not warned
+        # about again, so a chain gets one warning and one fix that do not overlap.
+        left = (self._bool(node.left, top=False) if isinstance(node.left, ast.BoolOp)
+                else self.condition(node.left))
         right = self.condition(node.right)
         if left is None or right is None:
             return None
         return typed.And(left, right) if node.op == "and" else typed.Or(left, right)
+
+    def _warn_mixed_chain(self, chain: ast.BoolOp) -> None:
+        """One W301 for a chain of AND and OR without parentheses: the reading with every
+        implied parenthesis written, and a fix that writes them."""
+        spine = [chain]
+        while isinstance(spine[-1].left, ast.BoolOp):
+            spine.append(spine[-1].left)
+        if len({n.op for n in spine}) < 2:
+            return
+        # The first operator (in the text) where the other connector takes over.
+        first_mix = next(n for n in reversed(spine)
+                         if isinstance(n.left, ast.BoolOp) and n.left.op != n.op)
+        before = "or" if first_mix.op == "and" else "and"
+        explicit = self._explicit(chain)
+        self.warn("W301", f"`{before.upper()}` and `{first_mix.op.upper()}` are "
+                  f"mixed without parentheses; they apply left to right, so this means "
+                  f"{explicit}", first_mix.op_span,
+                  hint="add parentheses to make the grouping explicit",
+                  fix=Fix(chain.span, explicit))
+
+    def _explicit(self, node: ast.Condition) -> str:
+        """The source of ``node`` with the parentheses that left-to-right implies written
+        around each run of one connector that the other connector continues."""
+        if isinstance(node, ast.Group | ast.Not):
+            inner = node.inner if isinstance(node, ast.Group) else node.operand
+            return (self.source[node.span.start:inner.span.start] + self._explicit(inner)
+                    + self.source[inner.span.end:node.span.end])
+        if not isinstance(node, ast.BoolOp):
+            return self.text(node.span)
+        left = self._explicit(node.left)
+        if isinstance(node.left, ast.BoolOp) and node.left.op != node.op:
+            left = f"({left})"
+        return (left + self.source[node.left.span.end:node.right.span.start]
+                + self._explicit(node.right))
 
     def _compare(self, node: ast.Compare) -> typed.Condition | None:
         f = self.resolve(node.field, self._provisional(node.value))
@@ -524,9 +680,25 @@ def check_file(source: str, *, schema: StoreSchema | None = None,
         parsed = parse_file(source, origin)
     except SegmentError as err:
         return CheckResult([], err.diagnostics, source, origin)
-    checker = _Checker(source, schema, library)
+    return check_parsed_file(parsed, source, schema=schema, origin=origin, library=library)
+
+
+def check_parsed_file(parsed: ast.SegmentFile, source: str, *,
+                      schema: StoreSchema | None = None, origin: str = "<file>",
+                      library: Library = None) -> CheckResult:
+    """Check a parsed ``.seg`` file (``source`` is the text it was parsed from), so that a
+    caller who already holds the syntax tree (the language server) does not parse twice."""
+    checker = file_checker(parsed, source, schema=schema, origin=origin, library=library)
+    checker.check_all()
+    return checker.result()
+
+
+def file_checker(parsed: ast.SegmentFile, source: str, *, schema: StoreSchema | None,
+                 origin: str, library: Library, peers: Peers | None = None) -> _Checker:
+    """A checker for one parsed file, its segments declared (E220 for a repeated name) and
+    not yet checked; with ``peers``, one of the files checked together."""
+    checker = _Checker(source, schema, library, origin, peers)
     checker.file_segments = list(parsed.segments)
-    result = CheckResult(source=source, origin=origin)
     for i, seg in enumerate(parsed.segments):
         diags = checker.file_diags.setdefault(i, [])
         first = checker.file_index.setdefault(seg.name.lower(), i)
@@ -535,14 +707,7 @@ def check_file(source: str, *, schema: StoreSchema | None = None,
                 "E220", Severity.ERROR, f"a segment named `{seg.name}` is already defined on "
                 f"line {parsed.segments[first].span.line}", seg.name_span,
                 hint="segment names must be unique"))
-    for i in range(len(parsed.segments)):
-        checked = checker.check_file_segment(i)
-        if checked is not None:
-            result.segments.append(checked)
-    result.diagnostics = [d for i in range(len(parsed.segments)) for d in checker.file_diags[i]]
-    if not result.ok:
-        result.segments = []
-    return result
+    return checker
 
 
 def check_segment(source: str, **kw: object) -> CheckResult:

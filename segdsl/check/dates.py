@@ -22,15 +22,30 @@ from dateutil.relativedelta import relativedelta
 
 
 def resolve_relative(amount: int, unit: str, as_of: date) -> date:
+    """The day ``amount`` units from ``as_of``; a day outside the calendar (years 1 to 9999)
+    is refused as a :class:`~segdsl.errors.UsageError` naming both.
+
+    >>> resolve_relative(-1, "d", date(1, 1, 1))
+    Traceback (most recent call last):
+    ...
+    segdsl.errors.UsageError: -1d counted from the as-of day 0001-01-01 falls outside the \
+calendar (years 1 to 9999)
+    """
     unit = unit.lower()
-    if unit == "d":
-        return as_of + timedelta(days=amount)
-    if unit == "w":
-        return as_of + timedelta(weeks=amount)
-    if unit == "m":
-        return cast(date, as_of + relativedelta(months=amount))
-    if unit == "y":
-        return cast(date, as_of + relativedelta(years=amount))
+    try:
+        if unit == "d":
+            return as_of + timedelta(days=amount)
+        if unit == "w":
+            return as_of + timedelta(weeks=amount)
+        if unit == "m":
+            return cast(date, as_of + relativedelta(months=amount))
+        if unit == "y":
+            return cast(date, as_of + relativedelta(years=amount))
+    except (OverflowError, ValueError):
+        from segdsl.errors import UsageError
+
+        raise UsageError(f"{amount}{unit} counted from the as-of day {as_of.isoformat()} falls "
+                         "outside the calendar (years 1 to 9999)") from None
     raise ValueError(f"unknown date unit {unit!r}")
 
 

@@ -14,16 +14,32 @@ title, matched the same way. Names win over titles, so a title can never hide a 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 
 from segdsl.check.typed import CheckedSegment
 
 
+@dataclass(frozen=True)
+class Refusal:
+    """A segment that exists but does not check (in ``origin``, at ``line``, for ``reason``,
+    its first error): a reference to it is refused with that reason (E233), not as an
+    unknown name."""
+
+    name: str
+    title: str
+    origin: str
+    line: int
+    reason: str
+
+
 class SegmentLibrary:
-    """Checked segments by name and title. Later additions replace earlier ones of the same
-    name (so a store's segment can shadow a built-in one)."""
+    """Checked segments by name and title, and the names of segments known not to check.
+    Later additions replace earlier ones of the same name (so a store's segment can shadow a
+    built-in one)."""
 
     def __init__(self, segments: Iterable[CheckedSegment] = ()):
         self._by_name: dict[str, CheckedSegment] = {}
+        self._refused: dict[str, Refusal] = {}
         for segment in segments:
             self.add(segment)
 
@@ -36,6 +52,16 @@ class SegmentLibrary:
 
     def add(self, segment: CheckedSegment) -> None:
         self._by_name[segment.name.lower()] = segment
+        self._refused.pop(segment.name.lower(), None)
+
+    def refuse(self, refusal: Refusal) -> None:
+        """Know ``refusal.name`` as a segment that does not check."""
+        self._by_name.pop(refusal.name.lower(), None)
+        self._refused[refusal.name.lower()] = refusal
+
+    def refusal(self, name: str) -> Refusal | None:
+        """Why the segment named ``name`` does not check (None: it checks, or is unknown)."""
+        return self._refused.get(name.lower())
 
     def get(self, name: str) -> CheckedSegment | None:
         """The segment named ``name`` (case ignored), titles aside."""

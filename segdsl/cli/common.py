@@ -11,17 +11,16 @@ import json
 import os
 import sys
 from collections.abc import Callable
-from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
-from segdsl.check.checker import CheckResult, check_condition, check_file, check_window
+from segdsl.check.checker import check_window
 from segdsl.check.dates import parse_iso_date
 from segdsl.config import Config, load_config
-from segdsl.errors import SegdslError, SegmentError, UsageError
+from segdsl.errors import DataError, EngineError, SegdslError, SegmentError, UsageError
 from segdsl.runner import StoreSource
 from segdsl.syntax import ast
 from segdsl.syntax.parser import parse_window
@@ -31,7 +30,8 @@ EXIT_REFUSED = 2
 
 
 class SegdslGroup(click.Group):
-    """Turns segdsl's errors into messages on stderr and exit codes, never tracebacks."""
+    """Turns segdsl's errors into messages on stderr and exit codes, never tracebacks; with
+    ``--format json`` also into a JSON error document on stdout (:func:`error_document`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
@@ -39,9 +39,11 @@ class SegdslGroup(click.Group):
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except SegmentError as err:
+            _json_error(ctx, err)
             click.echo(err.render(), err=True)
             ctx.exit(EXIT_REFUSED)
         except SegdslError as err:
+            _json_error(ctx, err)
             click.echo(f"error: {err}", err=True)
             ctx.exit(err.exit_code)
         except KeyboardInterrupt:
@@ -52,10 +54,49 @@ class SegdslGroup(click.Group):
         except Exception as err:
             if os.environ.get("SEGDSL_DEBUG"):
                 raise
+            _json_error(ctx, err)
             click.echo(f"internal error: {type(err).__name__}: {err}\n"
                        "this is a bug in segdsl; run again with SEGDSL_DEBUG=1 for details",
                        err=True)
             ctx.exit(1)
+
+
+def _json_error(ctx: click.Context, err: Exception) -> None:
+    # ctx.meta is shared by the whole chain of contexts: the command's --format set it.
+    if ctx.meta.get("segdsl.format") == "json":
+        echo_json(error_document(err))
+
+
+def error_document(err: Exception) -> dict[str, Any]:
+    """``{"ok": false, "error": {"code", "message", "file", "line"}, "diagnostics": [...]}``;
+    ``code`` is the first error's diagnostic code for segment text, else the kind of error
+    (``usage``, ``data``, ``engine``, ``internal``); each diagnostic names its ``file``."""
+    from segdsl.workspace.definitions import WorkspaceError
+
+    file: str | None = None
+    line: int | None = None
+    diagnostics: list[dict[str, Any]] = []
+    if isinstance(err, SegmentError):
+        problems = err.problems if isinstance(err, WorkspaceError) else [err]
+        diagnostics = [{**d.to_json(), "file": p.origin} for p in problems
+                       for d in p.diagnostics]
+        first = next((d for d in err.diagnostics if d.is_error), None)
+        code = first.code if first else "segment"
+        file = err.origin
+        line = first.span.line if first and first.span else None
+    elif isinstance(err, DataError):
+        code, file, line = "data", err.where, err.row
+    elif isinstance(err, UsageError):
+        code = "usage"
+    elif isinstance(err, EngineError):
+        code = "engine"
+    elif isinstance(err, SegdslError):
+        code = "error"
+    else:
+        code = "internal"
+    message = str(err) if isinstance(err, SegdslError) else f"{type(err).__name__}: {err}"
+    return {"ok": False, "error": {"code": code, "message": message, "file": file,
+                                   "line": line}, "diagnostics": diagnostics}
 
 
 def echo_json(data: Any) -> None:
@@ -66,18 +107,25 @@ def warn(message: str) -> None:
     click.echo(f"warning: {message}", err=True)
 
 
+def _remember_format(ctx: click.Context, param: click.Parameter, value: str) -> str:
+    ctx.meta["segdsl.format"] = value  # read by SegdslGroup when an error ends the command
+    return value
+
+
 format_option = click.option("--format", "fmt", type=click.Choice(["text", "json"]),
-                             default="text", show_default=True,
-                             help="json: machine-readable output on stdout only.")
+                             default="text", show_default=True, callback=_remember_format,
+                             is_eager=True,
+                             help="json: machine-readable output on stdout only; an error "
+                             "is a JSON document too.")
 
 
 def segment_input(f: F) -> F:
-    """FILE or --expr, with --segment to pick one segment of a file."""
+    """FILE (a .seg file or a folder of them) or --expr, with --segment to pick one segment."""
     f = click.option("--segment", "segment_name", metavar="NAME",
                      help="Only this segment of the file.")(f)
     f = click.option("--expr", "-e", metavar="EXPR",
                      help='A condition, e.g. \'orders >= 3 AND aov > 50\'.')(f)
-    return click.argument("file", required=False, type=click.Path(dir_okay=False))(f)
+    return click.argument("file", required=False, type=click.Path())(f)
 
 
 def window_options(f: F) -> F:
@@ -96,40 +144,14 @@ def window_options(f: F) -> F:
 def store_options(f: F) -> F:
     f = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="segdsl.toml to read (default: ./segdsl.toml if present).")(f)
-    f = click.option("--engine", type=click.Choice(["memory", "duckdb", "sqlite"],
+    f = click.option("--engine", type=click.Choice(["memory", "duckdb", "sqlite", "clickhouse"],
                      case_sensitive=False), help="Where to run a --data store "
-                     "(default duckdb).")(f)
+                     "(default duckdb; clickhouse: in-process chDB).")(f)
     f = click.option("--db", metavar="URL", help="A database: duckdb:///path, sqlite:///path, "
-                     "postgresql://user@host/db, mysql://user@host/db, spark:///folder.")(f)
+                     "postgresql://user@host/db, mysql://user@host/db, chdb:///folder, "
+                     "clickhouse://user@host:port/db, spark:///folder.")(f)
     return click.option("--data", type=click.Path(file_okay=False),
                         help="A folder of customers.csv, orders.csv, ... (or .parquet).")(f)
-
-
-@dataclass
-class SegmentText:
-    source: str
-    origin: str
-    is_file: bool
-
-
-def read_segment_text(file: str | None, expr: str | None) -> SegmentText:
-    if file and expr:
-        raise UsageError("give either FILE or --expr, not both")
-    if expr is not None:
-        return SegmentText(expr, "<expr>", False)
-    if not file:
-        raise UsageError("give a .seg FILE or --expr EXPR")
-    path = Path(file)
-    try:
-        # utf-8-sig: editors on Windows save a byte-order mark that is not part of the text.
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise UsageError(f"{file}: no such file") from None
-    except UnicodeDecodeError as err:
-        raise UsageError(f"{file}: not UTF-8 text (byte {err.start})") from None
-    except OSError as err:
-        raise UsageError(f"{file}: cannot read: {err.strerror}") from None
-    return SegmentText(text, file, True)
 
 
 def cli_window(from_: str | None, to_: str | None) -> ast.Window | None:
@@ -152,39 +174,6 @@ def parse_as_of(value: str | None) -> date | None:
     if day is None:
         raise UsageError(f"--as-of {value!r}: expected a date YYYY-MM-DD")
     return day
-
-
-def check_text(text: SegmentText, schema: Any, window: ast.Window | None,
-               segment_name: str | None) -> CheckResult:
-    """Check FILE or --expr; a CLI window overrides each segment's own. ``IN SEGMENT`` can name
-    the built-in SYSTEM segments (and, in a file, the file's own)."""
-    from segdsl.check.library import SegmentLibrary
-    from segdsl.system import system_segments
-
-    library = SegmentLibrary(system_segments())
-    if text.is_file:
-        result = check_file(text.source, schema=schema, origin=text.origin, library=library)
-        if window is not None and result.ok:
-            win = check_window(window, "", "--from/--to")
-            result.segments = [replace(s, window=win) for s in result.segments]
-    else:
-        if segment_name:
-            raise UsageError("--segment picks a segment of a FILE; it has no meaning with --expr")
-        result = check_condition(text.source, schema=schema, window=window, origin=text.origin,
-                                 library=library)
-    if segment_name and result.ok:
-        chosen = [s for s in result.segments if s.name.lower() == segment_name.lower()]
-        if not chosen:
-            names = ", ".join(s.name for s in result.segments) or "none"
-            raise UsageError(f"{text.origin} has no segment named {segment_name!r} "
-                             f"(it has: {names})")
-        result.segments = chosen
-    return result
-
-
-def report_warnings(result: CheckResult) -> None:
-    for d in result.warnings:
-        click.echo(d.render(result.source, result.origin), err=True)
 
 
 def store_source(data: str | None, db: str | None, engine: str | None,

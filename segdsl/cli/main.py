@@ -11,7 +11,6 @@ import click
 
 from segdsl import __version__
 from segdsl.catalog import FIELDS
-from segdsl.check.checker import CheckResult
 from segdsl.cli.common import (
     EXIT_REFUSED,
     SegdslGroup,
@@ -20,8 +19,6 @@ from segdsl.cli.common import (
     echo_json,
     format_option,
     parse_as_of,
-    read_segment_text,
-    report_warnings,
     segment_input,
     store_options,
     store_source,
@@ -29,9 +26,10 @@ from segdsl.cli.common import (
     window_options,
 )
 from segdsl.cli.fmt import register as register_fmt_command
+from segdsl.cli.inputs import Checked, SegmentInput, check_input, config_for, read_input
 from segdsl.cli.workspace import register as register_workspace_commands
 from segdsl.context import RunContext
-from segdsl.errors import SegmentError, UsageError
+from segdsl.errors import UsageError
 from segdsl.runner import SegmentResult, open_session
 
 SQL_DIALECTS = ("duckdb", "sqlite", "postgres", "mysql", "bigquery", "snowflake", "spark",
@@ -66,37 +64,28 @@ def check(file: str | None, expr: str | None, segment_name: str | None, data: st
     attributes and the tables each field needs are checked too. Exit 0 when there are no
     errors (warnings allowed), 2 when there are.
     """
-    from segdsl.cli.common import check_text
-
-    try:
-        text = read_segment_text(file, expr)
-    except UsageError as err:
-        if fmt != "json":
-            raise
-        # A tool asked for JSON: it gets a document saying the file could not be read.
-        echo_json({"ok": False, "origin": file or "<expr>", "segments": [],
-                   "diagnostics": [], "error": str(err)})
-        raise click.exceptions.Exit(EXIT_REFUSED) from None
-    schema = _schema_if_given(data, db, engine, config_path)
-    result = check_text(text, schema, None, segment_name)
+    text = read_input(file, expr)
+    schema = _schema_if_given(data, db, engine, config_for(config_path, file))
+    result = check_input(text, schema, None, segment_name)
     if fmt == "json":
         echo_json({"ok": result.ok, "origin": text.origin,
                    "segments": [s.name for s in result.segments],
-                   "diagnostics": [d.to_json() for d in result.diagnostics]})
+                   "diagnostics": [{**d.to_json(), "file": r.origin}
+                                   for r, d in result.diagnostics()]})
     else:
-        for d in result.diagnostics:
-            click.echo(d.render(result.source, result.origin), err=True)
+        for line in result.render():
+            click.echo(line, err=True)
         if result.ok:
             n = len(result.segments)
             what = f"{n} segment{'s' if n != 1 else ''}" if text.is_file else "the condition"
-            click.echo(f"ok: {what} checked, {len(result.warnings)} warning(s)")
+            files = f" in {len(text.files)} files" if len(text.files) > 1 else ""
+            click.echo(f"ok: {what}{files} checked, {len(result.warnings())} warning(s)")
     if not result.ok:
         raise click.exceptions.Exit(EXIT_REFUSED)
 
 
 def _schema_if_given(data: str | None, db: str | None, engine: str | None,
-                     config_path: str | None) -> Any:
-    config = config_from(config_path)
+                     config: Any) -> Any:
     if data is None and db is None and config.data is None and config.db is None:
         return None
     source = store_source(data, db, engine or "memory", None, config)
@@ -127,10 +116,11 @@ def compile_(file: str | None, expr: str | None, segment_name: str | None, diale
     """
     from segdsl.backends.sql import to_sql
 
-    config = config_from(config_path)
-    text = read_segment_text(file, expr)
+    config = config_for(config_path, file)
+    text = read_input(file, expr)
     result = _checked(text, cli_window(from_, to_), segment_name)
-    ctx = RunContext.for_timezone(timezone or config.timezone or "UTC", parse_as_of(as_of))
+    ctx = RunContext.for_timezone(timezone or config.timezone or "UTC",
+                                  parse_as_of(as_of) or config.as_of)
     out = []
     for seg in result.segments:
         sql = to_sql(seg, ctx, dialect=dialect.lower(), mapping=config.mapping,
@@ -145,14 +135,13 @@ def compile_(file: str | None, expr: str | None, segment_name: str | None, diale
         click.echo(item["sql"] + ";")
 
 
-def _checked(text: Any, window: Any, segment_name: str | None, schema: Any = None
-             ) -> CheckResult:
-    from segdsl.cli.common import check_text
-
-    result = check_text(text, schema, window, segment_name)
+def _checked(text: SegmentInput, window: Any, segment_name: str | None, schema: Any = None
+             ) -> Checked:
+    result = check_input(text, schema, window, segment_name)
     if not result.ok:
-        raise SegmentError(result.diagnostics, result.source, result.origin)
-    report_warnings(result)
+        raise result.error()
+    for line in result.render(only_warnings=True):
+        click.echo(line, err=True)
     if not result.segments:
         raise UsageError(f"{text.origin} holds no segment")
     return result
@@ -173,14 +162,16 @@ def run(file: str | None, expr: str | None, segment_name: str | None, data: str 
     """Select the customers of segments on a store's data.
 
     \b
-    The store is a folder (--data, run in memory, in DuckDB or in SQLite with --engine) or a
-    database (--db URL). Prints each segment's count and customer ids; --format json prints
-    {"count": N, "customer_ids": [...], ...}, for a file {"segments": [...]}.
+    The store is a folder (--data, run in memory, in DuckDB, SQLite or ClickHouse with
+    --engine) or a database (--db URL). Prints each segment's count and customer ids;
+    --format json prints {"count": N, "customer_ids": [...], ...}, for a file
+    {"segments": [...]}.
     """
-    config = config_from(config_path)
-    text = read_segment_text(file, expr)
+    config = config_for(config_path, file)
+    text = read_input(file, expr)
     window = cli_window(from_, to_)
-    as_of_day = parse_as_of(as_of)
+    # A workspace's as_of (historical data) is its day unless --as-of says otherwise.
+    as_of_day = parse_as_of(as_of) or config.as_of
     with open_session(store_source(data, db, engine, timezone, config)) as session:
         for message in session.warnings:
             warn(message)
@@ -192,11 +183,15 @@ def run(file: str | None, expr: str | None, segment_name: str | None, data: str 
             warn("--show-sql: the memory engine runs no SQL; use --engine duckdb or sqlite, "
                  "or `segdsl compile`")
         engine_name = session.engine_name
+        store_warnings = list(session.warnings)
     if fmt == "json":
         items = [_result_json(r, engine_name) for r in results]
         for item, sql in zip(items, sqls, strict=False):
             item["sql"] = sql
-        echo_json(items[0] if not text.is_file or segment_name else {"segments": items})
+        if not text.is_file or segment_name:
+            echo_json({**items[0], "warnings": store_warnings})
+        else:
+            echo_json({"segments": items, "warnings": store_warnings})
         return
     for i, r in enumerate(results):
         _print_result(r, engine_name, text.is_file)

@@ -13,8 +13,8 @@ from typing import Any
 
 import click
 
-from segdsl.cli.common import echo_json, format_option
-from segdsl.errors import SegdslError, UsageError
+from segdsl.cli.common import EXIT_REFUSED, echo_json, format_option
+from segdsl.errors import SegdslError, SegmentError, UsageError
 from segdsl.workspace import Workspace, init_workspace, open_workspace
 from segdsl.workspace.refresh import RefreshReport, refresh, watch
 
@@ -71,7 +71,7 @@ def _print_report(report: RefreshReport) -> None:
         click.echo("nothing to refresh: every segment is up to date")
     for r in report.refreshed:
         was = "new" if r.previous is None else f"was {r.previous:,}"
-        click.secho(f"{r.name} ({r.kind}, {r.reason}): {r.count:,} members ({was}); "
+        click.secho(f"{r.name} ({r.kind}, {r.reason}): {_plural(r.count, 'member')} ({was}); "
                     f"+{len(r.entered):,} entered, -{len(r.left):,} left", bold=True)
         if r.previous is not None:
             if r.entered:
@@ -81,9 +81,14 @@ def _print_report(report: RefreshReport) -> None:
     for name in report.removed:
         click.echo(f"{name}: its definition is gone; its members were removed")
     if report.refreshed:
-        click.echo(f"{len(report.refreshed)} segment(s) refreshed with {report.windows} "
-                   f"quer{'y' if report.windows == 1 else 'ies'}; "
+        click.echo(f"{_plural(len(report.refreshed), 'segment')} refreshed with "
+                   f"{report.windows} quer{'y' if report.windows == 1 else 'ies'}; "
                    f"{len(report.up_to_date)} up to date")
+
+
+def _plural(n: int, noun: str) -> str:
+    """``1 member``, ``2 members``, ``1,000 members``."""
+    return f"{n:,} {noun}{'' if n == 1 else 's'}"
 
 
 def register(cli: click.Group) -> None:
@@ -132,14 +137,17 @@ def _list_rows(ws: Workspace) -> list[dict[str, Any]]:
 
     engine: Engine = open_engine(ws.url)
     try:
+        load_id = engine.describe(ws.config.mapping).load_id
         states = read_states(StateDb(engine))
     finally:
         engine.close()
     rows = [{"name": s.name, "kind": s.kind, "count": s.count, "window": s.window,
-             "refreshed_at": s.refreshed_at.isoformat()} for s in states.values()]
+             "refreshed_at": s.refreshed_at.isoformat(), "stale": s.stale_data(load_id)}
+            for s in states.values()]
     # SYSTEM segments exist before their first refresh: list them, not yet counted.
     rows += [{"name": d.name, "kind": d.kind, "count": None, "window": None,
-              "refreshed_at": None} for d in system_definitions() if d.name not in states]
+              "refreshed_at": None, "stale": False}
+             for d in system_definitions() if d.name not in states]
     return sorted(rows, key=lambda r: (r["kind"] != "SYSTEM", r["name"]))
 
 
@@ -150,7 +158,9 @@ def _print_list(rows: list[dict[str, Any]]) -> None:
         count = f"{r['count']:,}" if r["count"] is not None else "-"
         when = (datetime.fromisoformat(r["refreshed_at"]).astimezone(UTC)
                 .strftime("%Y-%m-%d %H:%M:%S") if r["refreshed_at"] else "never")
-        click.echo(f"{r['name']:<{width}}  {r['kind']:<6}  {count:>7}  {when}")
+        stale = "  (stale: the data was loaded again; run `segdsl refresh`)" \
+            if r["stale"] else ""
+        click.echo(f"{r['name']:<{width}}  {r['kind']:<6}  {count:>7}  {when}{stale}")
 
 
 @click.command(name="list")
@@ -190,6 +200,17 @@ def refresh_(names: tuple[str, ...], all_: bool, watch: bool, ws_dir: str | None
         echo_json(report.to_json())
     else:
         _print_report(report)
+    _report_problems(report.problems, report.refused)
+    if report.problems:
+        raise click.exceptions.Exit(EXIT_REFUSED)
+
+
+def _report_problems(problems: list[SegmentError], refused: list[str]) -> None:
+    """The diagnostics of the workspace's files with errors, on stderr."""
+    for problem in problems:
+        click.echo(problem.render(), err=True)
+    if refused:
+        click.echo(f"refused (left as they were): {', '.join(refused)}", err=True)
 
 
 def _watch(ws: Workspace, fmt: str) -> None:
@@ -201,6 +222,7 @@ def _watch(ws: Workspace, fmt: str) -> None:
     previous = {s: signal.signal(s, on_signal) for s in (signal.SIGTERM, signal.SIGINT)}
 
     def on_report(report: RefreshReport) -> None:
+        _report_problems(report.problems, report.refused)
         if fmt == "json":
             click.echo(__import__("json").dumps(report.to_json(), default=str), nl=True)
         else:
@@ -234,6 +256,9 @@ def show(name: str, ws_dir: str | None, fmt: str) -> None:
     from segdsl.workspace.show import describe
 
     info = describe(_open(ws_dir), name)
+    for origin in info["other_files_with_errors"]:
+        click.echo(f"warning: {origin} has errors; its segments are left out (see `segdsl "
+                   "refresh` or `segdsl check`)", err=True)
     if fmt == "json":
         echo_json(info)
         return
@@ -242,13 +267,25 @@ def show(name: str, ws_dir: str | None, fmt: str) -> None:
     if info["refreshed_at"] is None:
         click.echo("not refreshed yet: run `segdsl refresh " + info["name"] + "`")
     else:
-        click.echo(f"window: {info['window']}\ncount: {info['count']:,}\n"
+        click.echo(f"window: {info['window']}\ncount: {info['count']:,}"
+                   f"{_stale_words(info['stale_because'], info['name'])}\n"
                    f"refreshed at: {info['refreshed_at']}")
         click.echo(f"entered last time ({len(info['entered']):,}): {_ids(info['entered'])}")
         click.echo(f"left last time ({len(info['left']):,}): {_ids(info['left'])}")
         click.echo("history: " + ", ".join(f"{h['refreshed_at'][:19]} {h['count']:,}"
                                           for h in info["history"][-5:]))
     click.echo("SQL:\n" + info["sql"])
+
+
+_STALE = {"definition": "the definition changed since the last refresh",
+          "data": "the data was loaded again since the last refresh"}
+
+
+def _stale_words(because: list[str], name: str) -> str:
+    """`` (stale: why; run segdsl refresh NAME)`` for a count that no longer holds, else ``""``."""
+    if not because:
+        return ""
+    return f" (stale: {' and '.join(_STALE[b] for b in because)}; run `segdsl refresh {name}`)"
 
 
 # --- export --------------------------------------------------------------------------------
@@ -261,8 +298,8 @@ def show(name: str, ws_dir: str | None, fmt: str) -> None:
               help="csv (default, or from the file name) or jsonl.")
 @workspace_option
 def export(name: str, output: str, fmt: str | None, ws_dir: str | None) -> None:
-    """Export a segment's members, one row each: name, email, phone, store_aov,
-    customer_aov, orders, amount_spent, last_order_date, product_type."""
+    """Export a segment's members, one row each: customer_id, name, email, phone,
+    store_aov, customer_aov, orders, amount_spent, last_order_date, product_type."""
     from segdsl.workspace.export import export_segment, write_export
 
     path = Path(output)

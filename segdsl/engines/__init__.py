@@ -6,6 +6,8 @@
 - ``sqlite:///path/to.db`` or ``sqlite:///:memory:``
 - ``postgresql://user@host:port/db`` (also ``postgres://``), needs ``segdsl[postgres]``
 - ``mysql://user[:password]@host:port/db`` (MySQL or MariaDB), needs ``segdsl[mysql]``
+- ``chdb:///path/to/folder`` or ``chdb:///:memory:`` (ClickHouse in-process) and
+  ``clickhouse://user[:password]@host:port/db`` (a server), need ``segdsl[clickhouse]``
 - ``spark:///path/to/folder`` (Parquet tables), ``spark:///?database=NAME`` (a catalog's
   tables), ``spark://host:7077/...`` (a cluster), needs ``segdsl[spark]``; see
   :mod:`segdsl.engines.spark_session`
@@ -28,7 +30,7 @@ from pathlib import Path
 from segdsl.engines.base import Engine, StoreInfo
 from segdsl.errors import UsageError
 
-SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql", "spark")
+SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql", "chdb", "clickhouse", "spark")
 
 
 def _path(url: str, scheme: str, create: bool) -> str:
@@ -44,6 +46,16 @@ def _path(url: str, scheme: str, create: bool) -> str:
         raise UsageError(f"{url}: no such database file ({Path(path).resolve()}); load a store "
                          "into it with `segdsl load`")
     return path
+
+
+def missing_file(url: str) -> Path | None:
+    """The database file a ``duckdb:///``/``sqlite:///`` URL names, when it does not exist."""
+    for scheme in ("duckdb", "sqlite"):
+        prefix = f"{scheme}:///"
+        path = url[len(prefix):] if url.startswith(prefix) else None
+        if path not in (None, "", ":memory:") and not Path(str(path)).is_file():
+            return Path(str(path)).resolve()
+    return None
 
 
 def connect(url: str, *, create: bool = True) -> Engine:
@@ -66,12 +78,18 @@ def connect(url: str, *, create: bool = True) -> Engine:
         from segdsl.engines.mysql import MySQLEngine
 
         return MySQLEngine(url)
+    if scheme in ("chdb", "clickhouse"):
+        from segdsl.engines import clickhouse
+
+        return clickhouse.connect_chdb(url, create) if scheme == "chdb" else \
+            clickhouse.connect_server(url)
     if scheme == "spark":
         from segdsl.engines.spark import SparkEngine
 
         return SparkEngine(url, create=create)
     raise UsageError(f"unknown database URL {url!r}; the supported schemes are duckdb:///, "
-                     "sqlite:///, postgresql:// (or postgres://), mysql:// and spark://")
+                     "sqlite:///, postgresql:// (or postgres://), mysql://, chdb:///, "
+                     "clickhouse:// and spark://")
 
 
 __all__ = ["SCHEMES", "Engine", "StoreInfo", "connect"]

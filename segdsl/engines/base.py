@@ -42,6 +42,10 @@ class StoreInfo:
     custom: dict[str, FieldType] = field(default_factory=dict)
     money_scale: int = DEFAULT_MONEY_SCALE
     timezone: str | None = None
+    # Which load of the data this is (new at every `segdsl load`; None when the data was not
+    # loaded by segdsl) and when it was loaded.
+    load_id: str | None = None
+    loaded_at: str | None = None
 
     def schema(self) -> StoreSchema:
         return StoreSchema(self.tables, dict(self.custom))
@@ -157,7 +161,7 @@ class Engine(ABC):
                     if table.data and table.data[0]:
                         self._insert(table)
                     for column in table.indexes:
-                        self._create_index(table.name, column)
+                        self._index(table.name, column)
                 self._commit()
             except BaseException:
                 self._rollback()
@@ -174,7 +178,7 @@ class Engine(ABC):
     def _drop(self, name: str) -> None:
         self._execute(f"DROP TABLE {self.quote(name)}")
 
-    def _create_index(self, table: str, column: str) -> None:
+    def _index(self, table: str, column: str) -> None:
         self._execute(f"CREATE INDEX {self.quote(f'ix_{table}_{column}')} "
                       f"ON {self.quote(table)} ({self.quote(column)})")
 
@@ -208,7 +212,6 @@ class Engine(ABC):
     def _lock_store(self) -> None:  # noqa: B027 - a no-op unless overridden
         """Serialise against other processes until commit or rollback, where the database
         has no lock of its own that the workspace takes (see segdsl/workspace/db.py)."""
-
     def describe(self, mapping: TableMapping = DEFAULT_MAPPING) -> StoreInfo:
         """Tables present (by canonical name), custom attributes and their types, money
         scale (meta table, else the scale of ``orders.total`` when DECIMAL, else 2), zone."""
@@ -242,7 +245,7 @@ class Engine(ABC):
                           if c.name == total and c.scale is not None
                           and re.search("dec|numeric", c.type.lower())), None)
         return StoreInfo(present, custom, DEFAULT_MONEY_SCALE if scale is None else scale,
-                         meta.get("timezone"))
+                         meta.get("timezone"), meta.get("load_id"), meta.get("loaded_at"))
 
     def ignored_orders(self, mapping: TableMapping = DEFAULT_MAPPING) -> int:
         """Orders whose customer id is NULL or names no customer."""

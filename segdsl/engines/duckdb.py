@@ -9,17 +9,11 @@ import duckdb
 import pyarrow as pa
 
 from segdsl.engines.base import ColumnInfo, Engine
-from segdsl.engines.tables import Col, Table
+from segdsl.engines.tables import Col, Table, arrow_type
 from segdsl.errors import EngineError
 
 _TYPES = {Col.ID: "VARCHAR", Col.TEXT: "VARCHAR", Col.TIMESTAMP: "TIMESTAMP",
           Col.DOUBLE: "DOUBLE", Col.DATE: "DATE"}
-
-
-def _arrow_type(col: Col, money_scale: int) -> pa.DataType:
-    return {Col.ID: pa.string(), Col.TEXT: pa.string(), Col.TIMESTAMP: pa.timestamp("s"),
-            Col.MONEY: pa.decimal128(38, money_scale), Col.DOUBLE: pa.float64(),
-            Col.DATE: pa.date32()}[col]
 
 
 class DuckDBEngine(Engine):
@@ -56,7 +50,7 @@ class DuckDBEngine(Engine):
         return f"DECIMAL(38, {money_scale})" if col is Col.MONEY else _TYPES[col]
 
     def _insert(self, table: Table) -> None:
-        arrays = [pa.array(values, type=_arrow_type(col, self._money_scale))
+        arrays = [pa.array(values, type=arrow_type(col, self._money_scale))
                   for (_, col), values in zip(table.columns, table.data, strict=True)]
         source = pa.Table.from_arrays(arrays, names=[name for name, _ in table.columns])
         self.con.register("segdsl_source", source)

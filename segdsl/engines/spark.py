@@ -136,7 +136,7 @@ class SparkEngine(Engine):
     def _drop(self, name: str) -> None:
         self._stage(name, None)
 
-    def _create_index(self, table: str, column: str) -> None:
+    def _index(self, table: str, column: str) -> None:
         pass  # Parquet has no indexes; Spark joins by hashing
 
     def create_state_table(self, name: str, columns: str, index: str | None) -> None:

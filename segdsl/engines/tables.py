@@ -7,10 +7,13 @@ from __future__ import annotations
 
 import enum
 import json
+import uuid
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from typing import Any
+
+import pyarrow as pa
 
 from segdsl.catalog import FieldType
 from segdsl.store.mapping import META_TABLE
@@ -27,6 +30,13 @@ class Col(enum.Enum):
     MONEY = "money"  # DECIMAL(38, money_scale)
     DOUBLE = "double"
     DATE = "date"
+
+
+def arrow_type(col: Col, money_scale: int) -> pa.DataType:
+    """The Arrow type engines that bulk load through Arrow (DuckDB, ClickHouse) give ``col``."""
+    return {Col.ID: pa.string(), Col.TEXT: pa.string(), Col.TIMESTAMP: pa.timestamp("s"),
+            Col.MONEY: pa.decimal128(38, money_scale), Col.DOUBLE: pa.float64(),
+            Col.DATE: pa.date32()}[col]
 
 
 _CUSTOM = {FieldType.NUMBER: Col.DOUBLE, FieldType.DATE: Col.DATE, FieldType.TEXT: Col.TEXT}
@@ -104,9 +114,13 @@ def canonical_tables(store: Store) -> list[Table]:
 
 
 def meta_rows(store: Store) -> list[tuple[str, str]]:
+    """The meta table's rows. ``load_id`` is new at every load: state computed from the data
+    (the segment store's) records it, so state from data loaded before is seen to be stale."""
     custom = {name: str(col.type) for name, col in store.customers.custom.items()}
+    loaded_at = datetime.now(UTC).isoformat(timespec="seconds")
     return [("timezone", store.timezone), ("money_scale", str(store.money_scale)),
-            ("custom_types", json.dumps(custom))]
+            ("custom_types", json.dumps(custom)), ("loaded_at", loaded_at),
+            ("load_id", uuid.uuid4().hex)]
 
 
 def field_type(db_type: str) -> FieldType:

@@ -42,7 +42,6 @@ The rules (the full decision tables are in ``docs/data.md``), applied to each ro
 
 from __future__ import annotations
 
-import csv
 import gzip
 import io
 import re
@@ -68,7 +67,7 @@ from segdsl.store.model import (
     Products,
     Store,
 )
-from segdsl.store.reader import MAX_MINOR, _read_csv, zone
+from segdsl.store.reader import MAX_MINOR, _read_csv, csv_records, zone
 
 # --- mapping and presets --------------------------------------------------------------------
 
@@ -289,6 +288,8 @@ class ImportReport:
     products_by_type: Counter[str] = field(default_factory=Counter)
     products_without_type: int = 0
     products_by_collection: Counter[str] = field(default_factory=Counter)
+    orders_with_negative_total: int = 0  # discounts larger than the items: kept as written
+    columns_not_used: list[str] = field(default_factory=list)  # in the file, read by no rule
     money_scale: int = 2
     total_amount: Decimal = Decimal(0)
     first_order: str = ""
@@ -331,6 +332,11 @@ class ImportReport:
             row("total amount", self.total_amount, f"exact, {self.money_scale} decimals"),
             f"  orders from {self.first_order} to {self.last_order}",
         ]
+        if self.orders_with_negative_total:
+            lines.append(f"  orders with a negative total (kept as written): "
+                         f"{self.orders_with_negative_total:,}")
+        if self.columns_not_used:
+            lines.append(f"  columns not used: {', '.join(self.columns_not_used)}")
         if self.non_product_rows:
             codes = ", ".join(f"{c} {n:,}" for c, n in self.non_product_rows.most_common())
             lines.append(f"  non-product lines by code: {codes}")
@@ -428,9 +434,6 @@ class _RowParser:
         return d
 
     def row(self, cells: list[str], idx: tuple[int, ...], line: int) -> _Line:
-        if len(cells) < len(idx) or max(idx) >= len(cells):
-            raise DataError(f"this line has {len(cells)} cells, too few for the header",
-                            where=self.path.name, row=line)
         o, d, c, k, p, t, q, u = (cells[i] for i in idx)
         m = self.mapping
         order_id = clean_id(o)
@@ -443,25 +446,23 @@ class _RowParser:
                      self.number(m.unit_price, u, line))
 
 
-def _read_lines(path: Path, mapping: ImportMapping, tz: ZoneInfo) -> Iterator[_Line]:
+def _read_lines(path: Path, mapping: ImportMapping, tz: ZoneInfo,
+                report: ImportReport) -> Iterator[_Line]:
     parser = _RowParser(path, mapping, tz)
     try:
         with _open(path) as fh:
-            reader = csv.reader(fh)
-            header = [h.strip() for h in next(reader, [])]
+            records = csv_records(fh, path.name)
+            header = [h.strip() for h in next(records)[1]]
             missing = [c for c in mapping.columns() if c not in header]
             if missing:
                 raise DataError(f"missing column{'s' if len(missing) > 1 else ''} "
                                 f"{', '.join(missing)}; the header has {', '.join(header)}",
                                 where=path.name, row=1)
+            report.columns_not_used = [h for h in header if h not in mapping.columns()]
             idx = tuple(header.index(c) for c in mapping.columns())
-            for cells in reader:
-                if cells:
-                    yield parser.row(cells, idx, reader.line_num)
-    except UnicodeDecodeError as err:
-        raise DataError(f"the file is not UTF-8 text ({err.reason} at byte {err.start})",
-                        where=path.name) from None
-    except (csv.Error, gzip.BadGzipFile, EOFError) as err:
+            for number, cells in records:
+                yield parser.row(cells, idx, number)
+    except (gzip.BadGzipFile, EOFError) as err:
         raise DataError(f"the file cannot be read: {err}", where=path.name) from None
 
 
@@ -676,6 +677,7 @@ def _finish_report(imp: _Import, store: Store) -> None:
     r.products = len(store.products.product_id) if store.products else 0
     r.money_scale = store.money_scale
     r.total_amount = store.money(int(store.orders.total_minor.sum()))
+    r.orders_with_negative_total = int((store.orders.total_minor < 0).sum())
     if len(store.orders):
         r.first_order = str(store.orders.ordered_at.min()).replace("T", " ")
         r.last_order = str(store.orders.ordered_at.max()).replace("T", " ")
@@ -697,7 +699,7 @@ def import_line_items(path: str | Path, mapping: ImportMapping, *, timezone: str
     if types_path is not None and not types_path.is_file():
         raise UsageError(f"{product_types}: no such file")
     imp = _Import(source, mapping, ImportReport(source=source.name))
-    for line in _read_lines(source, mapping, zone(timezone)):
+    for line in _read_lines(source, mapping, zone(timezone), imp.report):
         imp.add(line)
     orders, scale = _orders(imp)
     products, collections = _products(imp, types_path)

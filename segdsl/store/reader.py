@@ -21,13 +21,14 @@ from collections.abc import Iterator, Sequence
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
-from typing import Any
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 
 from segdsl.catalog import STANDARD_CUSTOMER_COLUMNS, FieldType
 from segdsl.errors import DataError, UsageError
+from segdsl.store.mapping import CANONICAL_COLUMNS
 from segdsl.store.model import (
     CustomColumn,
     Customers,
@@ -78,9 +79,20 @@ class _Table:
     def require(self, *columns: str) -> None:
         missing = [c for c in columns if c not in self.index]
         if missing:
+            header = ", ".join(self.header) if any(self.header) else "no column names"
+            cased = [h for c in missing for h in self.header if h.lower() == c.lower()]
+            hint = f" (column names are lower case: `{cased[0]}` is not `{cased[0].lower()}`)" \
+                if cased else ""
             raise DataError(f"missing column{'s' if len(missing) > 1 else ''} "
-                            f"{', '.join(missing)}; the header has {', '.join(self.header)}",
+                            f"{', '.join(missing)}; the header has {header}{hint}",
                             where=self.where(), row=self.first_line - 1 if self.rows else None)
+
+    def unused(self) -> list[str]:
+        """Columns of the file that no field reads (customers has none: they are custom
+        attributes)."""
+        if self.name == "customers":
+            return []
+        return [h for h in self.header if h not in CANONICAL_COLUMNS[self.name]]
 
     def column(self, name: str) -> list[Any]:
         if name not in self.index:
@@ -95,42 +107,55 @@ def _empty_to_none(v: Any) -> Any:
     return v
 
 
-def _read_csv(name: str, path: Path) -> _Table:
+def csv_records(fh: TextIO, where: str) -> Iterator[tuple[int, list[str]]]:
+    """The records of a CSV file as (the line each starts on, its cells), the header first.
+
+    Refused with the line: an empty file (not even a header), a quoted cell that is never
+    closed, invalid CSV, a record with more or fewer cells than the header (its values would
+    shift into the wrong columns, so it is neither padded nor dropped), and text that is not
+    UTF-8. Blank lines are skipped.
+    """
     last_line = 0  # the last line read so far; a record starts on the line after it
     try:
-        with path.open(encoding="utf-8-sig", newline="") as fh:
-            # strict: a quote that is never closed would otherwise swallow every later line
-            # into one cell, silently.
-            reader = csv.reader(fh, strict=True)
-            header = next(reader, None)
-            if header is None:
-                raise DataError("the file is empty; it needs at least a header line",
-                                where=path.name)
-            header = [h.strip() for h in header]
-            repeated = sorted({h for h in header if header.count(h) > 1})
-            if repeated:
-                raise DataError(f"column `{repeated[0]}` appears twice in the header",
-                                where=path.name, row=1)
-            rows: list[Sequence[Any]] = []
-            lines: list[int] = []
-            last_line = reader.line_num
-            for row in reader:
-                # A quoted cell may span lines: a record starts on the line after the last one.
-                line_no, last_line = last_line + 1, reader.line_num
-                if not row:
-                    continue
-                if len(row) > len(header):
-                    raise DataError(f"this line has {len(row)} cells but the header has "
-                                    f"{len(header)}", where=path.name, row=line_no)
-                rows.append(row)
-                lines.append(line_no)
+        # strict: a quote that is never closed would otherwise swallow every later line into
+        # one cell, silently.
+        reader = csv.reader(fh, strict=True)
+        header = next(reader, None)
+        if header is None:
+            raise DataError("the file is empty; it needs at least a header line", where=where)
+        yield 1, header
+        last_line = reader.line_num
+        for row in reader:
+            # A quoted cell may span lines: a record starts on the line after the last one.
+            line_no, last_line = last_line + 1, reader.line_num
+            if not row:
+                continue
+            if len(row) != len(header):
+                raise DataError(f"this line has {len(row)} cell{'s' if len(row) != 1 else ''} "
+                                f"but the header has {len(header)}", where=where, row=line_no)
+            yield line_no, row
     except UnicodeDecodeError as err:
         raise DataError(f"the file is not UTF-8 text ({err.reason} at byte {err.start})",
-                        where=path.name) from None
+                        where=where) from None
     except csv.Error as err:
         reason = ("a quoted cell is never closed (a double quote is missing)"
                   if "unexpected end of data" in str(err) else f"not valid CSV: {err}")
-        raise DataError(reason, where=path.name, row=last_line + 1) from None
+        raise DataError(reason, where=where, row=last_line + 1) from None
+
+
+def _read_csv(name: str, path: Path) -> _Table:
+    with path.open(encoding="utf-8-sig", newline="") as fh:
+        records = csv_records(fh, path.name)
+        header = [h.strip() for h in next(records)[1]]
+        repeated = sorted({h for h in header if header.count(h) > 1})
+        if repeated:
+            raise DataError(f"column `{repeated[0]}` appears twice in the header",
+                            where=path.name, row=1)
+        lines: list[int] = []
+        rows: list[Sequence[Any]] = []
+        for line_no, row in records:
+            lines.append(line_no)
+            rows.append(row)
     return _Table(name, path, header, rows, 2, lines)
 
 
@@ -394,11 +419,42 @@ def read_folder(folder: str | Path, *, timezone: str = "UTC",
         source=str(path),
         offset_timestamps=offsets,
     )
+    store.warnings += _warnings(store, [t for t in (customers_t, orders_t, items_t,
+                                                    products_t, collections_t) if t])
+    return store
+
+
+def _plural(n: int, noun: str) -> str:
+    return f"{n:,} {noun}{'s' if n != 1 else ''}"
+
+
+def _warnings(store: Store, tables: list[_Table]) -> list[str]:
+    """What the store keeps but a segment may not see as the owner expects, counted: nothing
+    is left out silently."""
+    out = []
+    for t in tables:
+        unused = t.unused()
+        if unused:
+            out.append(f"{t.where()}: {_plural(len(unused), 'column')} not used: "
+                       f"{', '.join(unused)}")
     ignored = store.ignored_orders()
     if ignored:
-        store.warnings.append(f"{ignored:,} order{'s' if ignored != 1 else ''} ignored: "
-                              "their customer is not in customers")
-    return store
+        out.append(f"{_plural(ignored, 'order')} ignored: their customer is not in customers")
+    negative = int((store.orders.total_minor < 0).sum())
+    if negative:
+        out.append(f"{_plural(negative, 'order')} with a negative total (refunds or credit "
+                   "notes?) count as written: they lower amount_spent and aov")
+    items = store.order_items
+    if items is not None:
+        orders = set(store.orders.order_id)
+        orphans = sum(1 for o in items.order_id if o not in orders)
+        if orphans:
+            out.append(f"{_plural(orphans, 'order item')} ignored: their order is not in orders")
+        no_product = sum(1 for p in items.product_id if p is None)
+        if no_product:
+            out.append(f"{_plural(no_product, 'order item')} without a product_id: they add no "
+                       "product type or collection")
+    return out
 
 
 def iter_tables() -> Iterator[str]:

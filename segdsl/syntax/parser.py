@@ -25,15 +25,16 @@ from lark.exceptions import UnexpectedCharacters, UnexpectedInput, UnexpectedTok
 
 from segdsl.errors import Diagnostic, SegmentError, Severity, Span
 from segdsl.syntax import ast
+from segdsl.syntax.limits import MAX_COMPARISONS as MAX_COMPARISONS
+from segdsl.syntax.limits import MAX_DEPTH as MAX_DEPTH
+from segdsl.syntax.limits import MAX_NESTING as MAX_NESTING
+from segdsl.syntax.limits import MAX_SOURCE_CHARS as MAX_SOURCE_CHARS
+from segdsl.syntax.limits import point_span as point_span
+from segdsl.syntax.limits import raw_text_diagnostics
 
-MAX_SOURCE_CHARS = 1_000_000
-MAX_NESTING = 200  # parentheses, judged on the raw text before parsing
-# What every engine can run: SQLite's parser overflows on deeply nested SQL and DuckDB limits
-# expression depth, so a condition may hold at most MAX_COMPARISONS comparisons and nest NOT
-# and parentheses at most MAX_DEPTH deep. Counted on the parse tree without recursion, before
-# any stage that recurses over it. (tests/test_limits.py runs both limits on every engine.)
-MAX_COMPARISONS = 500
-MAX_DEPTH = 40
+RELATIVE_AMOUNT_CAP = 10**18  # stands for a relative amount too long to read as a number
+# The limits (MAX_COMPARISONS, MAX_DEPTH) are counted exactly on the parse tree, without
+# recursion, before any stage that recurses over it; limits.py judges the raw text first.
 _NESTING_RULES = {"negation", "group"}
 _CONDITION_ROOTS = {"condition_only", "segment"}
 
@@ -62,18 +63,24 @@ def _meta_span(meta: Any) -> Span:
                 meta.end_column)
 
 
-def point_span(source: str, offset: int) -> Span:
-    """A one-character span at ``offset`` (clamped to the text)."""
-    offset = max(0, min(offset, len(source)))
-    line = source.count("\n", 0, offset) + 1
-    column = offset - (source.rfind("\n", 0, offset) + 1) + 1
-    end = min(offset + 1, len(source)) if offset < len(source) else offset
-    return Span(offset, end, line, column, line, column + (end - offset))
-
-
 class _SyntaxError(Exception):
     def __init__(self, diagnostic: Diagnostic):
         self.diagnostic = diagnostic
+
+
+class _Description:
+    def __init__(self, text: str, span: Span):
+        self.text = text
+        self.span = span
+
+
+def _repeated(clause: str, span: Span, first: Span) -> None:
+    """A clause given twice: refused, since one of the two would be silently ignored (and
+    `segdsl fmt` would drop it)."""
+    raise _SyntaxError(Diagnostic(
+        "E221", Severity.ERROR, f"a second `{clause}` clause in this segment (the first is on "
+        f"line {first.line})", span, hint="remove one: a segment has at most one "
+        f"`{clause}`"))
 
 
 def unquote(tok: Token) -> str:
@@ -118,18 +125,23 @@ class _ToAst(Transformer[Token, Any]):
 
     def segment(self, meta: Any, children: list[Any]) -> ast.Segment:
         name_tok, title_tok = children[1], children[2]
-        description: str | None = None
+        description: _Description | None = None
         window: ast.Window | None = None
         for clause in children[3:-2]:
             if isinstance(clause, ast.Window):
+                if window is not None:
+                    _repeated("window", clause.span, window.span)
                 window = clause
             else:
+                if description is not None:
+                    _repeated("description", clause.span, description.span)
                 description = clause
-        return ast.Segment(name_tok.value, unquote(title_tok), description, window,
+        return ast.Segment(name_tok.value, unquote(title_tok),
+                           description.text if description else None, window,
                            children[-1], _meta_span(meta), token_span(name_tok))
 
-    def description(self, meta: Any, children: list[Token]) -> str:
-        return unquote(children[1])
+    def description(self, meta: Any, children: list[Token]) -> _Description:
+        return _Description(unquote(children[1]), _meta_span(meta))
 
     def window(self, meta: Any, children: list[Any]) -> ast.Window:
         start, end = children[1]
@@ -214,7 +226,11 @@ class _ToAst(Transformer[Token, Any]):
 
     def relative_date(self, meta: Any, children: list[Token]) -> ast.RelativeDateLit:
         text = children[0].value
-        return ast.RelativeDateLit(int(text[:-1]), text[-1].lower(), text, _meta_span(meta))
+        digits = text[1:-1].lstrip("0")
+        # Python refuses to read an int of more than 4,300 digits; any amount past
+        # RELATIVE_AMOUNT_CAP is refused by the checker (E218) whatever its exact value.
+        amount = -int(digits or "0") if len(digits) <= 18 else -RELATIVE_AMOUNT_CAP
+        return ast.RelativeDateLit(amount, text[-1].lower(), text, _meta_span(meta))
 
     def today(self, meta: Any, children: list[Token]) -> ast.RelativeDateLit:
         return ast.RelativeDateLit(0, "d", children[0].value, _meta_span(meta))
@@ -283,6 +299,9 @@ def _syntax_diagnostic(source: str, err: UnexpectedInput) -> Diagnostic:
                               span, hint='end the text with "')
         elif ch == "!":
             hint = "not-equal is written !="
+        elif ch.isdigit():
+            hint = ("numbers are written as plain decimals, such as 100000 or 0.5 (no exponent, "
+                    "no thousands separator); dates as YYYY-MM-DD")
         return Diagnostic("E101", Severity.ERROR, f"unexpected character `{ch}`", span,
                           hint=hint or f"expected {describe_expected(set(err.allowed or ()))}")
     assert isinstance(err, UnexpectedToken)
@@ -314,25 +333,6 @@ def _syntax_diagnostic(source: str, err: UnexpectedInput) -> Diagnostic:
                f'custom."{tok.value}"'
     return Diagnostic("E100", Severity.ERROR, f"unexpected `{tok.value}`; expected {expected}",
                       span, hint=hint)
-
-
-def _check_limits(source: str, origin: str) -> None:
-    if len(source) > MAX_SOURCE_CHARS:
-        raise SegmentError([Diagnostic(
-            "E104", Severity.ERROR,
-            f"the input is {len(source):,} characters long; the limit is {MAX_SOURCE_CHARS:,}",
-            point_span(source, MAX_SOURCE_CHARS))], source, origin)
-    depth = 0
-    for i, ch in enumerate(source):
-        if ch == "(":
-            depth += 1
-            if depth > MAX_NESTING:
-                raise SegmentError([Diagnostic(
-                    "E105", Severity.ERROR,
-                    f"parentheses are nested more than {MAX_NESTING} deep", point_span(source, i),
-                    hint="split the condition into simpler segments")], source, origin)
-        elif ch == ")":
-            depth = max(0, depth - 1)
 
 
 def _size(condition: Tree[Token]) -> tuple[int, int]:
@@ -383,7 +383,9 @@ def _limit_diagnostics(tree: Tree[Token]) -> list[Diagnostic]:
 
 
 def _parse(source: str, start: str, origin: str) -> Any:
-    _check_limits(source, origin)
+    refused = raw_text_diagnostics(source, start)
+    if refused:
+        raise SegmentError(refused, source, origin)
     # A chain of N comparisons is a left-deep tree N levels deep; the transformer below and
     # the later stages recurse over it, within the limits counted here.
     if sys.getrecursionlimit() < 10_000:

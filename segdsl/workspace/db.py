@@ -14,9 +14,9 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
-from segdsl.engines import Engine, connect
+from segdsl.engines import Engine, connect, missing_file
 from segdsl.engines.tables import Col, Table
-from segdsl.errors import EngineError
+from segdsl.errors import EngineError, UsageError
 
 # Arbitrary but fixed: the key every segdsl process locks on (PostgreSQL wants a bigint).
 ADVISORY_KEY = 7_364_211_905
@@ -27,12 +27,27 @@ def _is_lock_error(err: EngineError) -> bool:
     return "lock" in str(err).lower()
 
 
-def open_engine(url: str, *, wait: float = DEFAULT_WAIT) -> Engine:
-    """Connect, retrying while another process holds a DuckDB file's lock (up to ``wait`` s)."""
+def open_engine(url: str, *, wait: float = DEFAULT_WAIT, create: bool = False) -> Engine:
+    """Connect, retrying while another process holds a DuckDB file's lock (up to ``wait`` s).
+
+    A missing database file is refused (as ``run --db`` refuses it) unless ``create``: opening
+    it would make an empty one, and every command would then work on no data."""
+    missing = None if create else missing_file(url)
+    if missing is not None:
+        raise UsageError(f"the workspace's database {url} does not exist ({missing}); load the "
+                         f"store into it with `segdsl load --data DIR --db {url}`, or create a "
+                         "workspace with the example data with `segdsl init DIR --example`")
     delay, deadline, told = 0.05, time.monotonic() + wait, False
     while True:
         try:
-            return connect(url)
+            engine = connect(url)
+            if engine.dialect == "clickhouse":
+                engine.close()
+                raise UsageError(f"{url}: the segment store keeps its state in transactions, "
+                                 "which ClickHouse does not have; use DuckDB, SQLite, "
+                                 "PostgreSQL or MySQL for a workspace (`segdsl load` and "
+                                 "`segdsl run --db` work on ClickHouse)")
+            return engine
         except EngineError as err:
             if not _is_lock_error(err) or time.monotonic() + delay > deadline:
                 if _is_lock_error(err):
@@ -77,6 +92,9 @@ class StateDb:
     def insert_rows(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
         with self.engine._errors("writing the segment store"):
             self.engine.insert_state_rows(table, rows)
+    def columns(self, table: str) -> list[str]:
+        with self.engine._errors("reading the columns"):
+            return [c.name for c in self.engine._columns(table, None)]
 
     def insert(self, table: str, columns: list[str], rows: Sequence[tuple[str, ...]]) -> None:
         """Bulk insert text columns through the engine's own loader (Arrow, COPY, ...)."""

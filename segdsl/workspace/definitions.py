@@ -10,8 +10,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from segdsl.catalog import StoreSchema
-from segdsl.check.checker import CheckResult, check_file
-from segdsl.check.library import SegmentLibrary
+from segdsl.check.files import check_files
 from segdsl.check.typed import CheckedSegment
 from segdsl.errors import SegmentError, UsageError
 from segdsl.system import system_segments
@@ -58,56 +57,77 @@ def system_definitions() -> list[Definition]:
     return list(_system())
 
 
-def custom_definitions(folder: Path, schema: StoreSchema | None) -> list[Definition]:
-    """Every segment of every ``*.seg`` file in ``folder`` (sorted by path); a file with
-    errors stops here with its diagnostics.
-
-    ``IN SEGMENT`` may name a SYSTEM segment or a segment of any file of the workspace. Files
-    are checked against a library of the SYSTEM segments and the files already checked, and a
-    file that names one not yet known is retried once another file has been added, so the
-    order of the files does not matter.
-    """
+def read_segment_files(folder: Path) -> dict[str, str]:
+    """Every ``*.seg`` file below ``folder`` (sorted by path): its path as text → its text."""
     if not folder.is_dir():
         raise UsageError(f"the workspace's segments folder {folder} does not exist; create it "
                          "or fix `segments` in segdsl.toml")
-    sources: dict[Path, str] = {}
+    sources: dict[str, str] = {}
     for path in sorted(folder.rglob("*.seg")):
         try:
-            sources[path] = path.read_text(encoding="utf-8-sig")
+            sources[_shown(path)] = path.read_text(encoding="utf-8-sig")
         except (OSError, UnicodeDecodeError) as err:
             raise UsageError(f"{path}: cannot read: {err}") from None
-    library = SegmentLibrary(system_segments())
-    checked: dict[Path, list[CheckedSegment]] = {}
-    failed: dict[Path, CheckResult] = {}
-    progress = True
-    while progress and len(checked) < len(sources):
-        progress = False
-        for path, source in sources.items():
-            if path in checked:
-                continue
-            result = check_file(source, schema=schema, origin=str(path), library=library)
-            if result.ok:
-                checked[path] = result.segments
-                for segment in result.segments:
-                    library.add(segment)
-                failed.pop(path, None)
-                progress = True
-            else:
-                failed[path] = result
-    if failed:
-        path, result = next(iter(failed.items()))
-        raise SegmentError(result.diagnostics, result.source, str(path))
-    return [Definition(s, CUSTOM, str(path)) for path in sources for s in checked[path]]
+    return sources
+
+
+def _shown(path: Path) -> str:
+    """``path`` as diagnostics show it: relative to the current folder when inside it."""
+    try:
+        return str(path.resolve().relative_to(Path.cwd().resolve()))
+    except ValueError:
+        return str(path)
+
+
+@dataclass
+class Definitions:
+    """A workspace's segments: SYSTEM then the CUSTOM ones that check (``definitions``); the
+    diagnostics of each file with errors (``problems``); the CUSTOM segments that do not
+    check (``refused``); ``complete`` when every file parsed, so that every segment the files
+    define is in one of the two lists (a file that does not parse hides its names)."""
+
+    definitions: list[Definition]
+    problems: list[SegmentError]
+    refused: list[str]
+    complete: bool
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+    def error(self) -> SegmentError:
+        """The problems as one error (every file's diagnostics, each with its file)."""
+        return WorkspaceError(self.problems)
+
+
+class WorkspaceError(SegmentError):
+    """Segment files of a workspace with errors: each file's diagnostics, rendered in turn."""
+
+    def __init__(self, problems: list[SegmentError]):
+        first = problems[0]
+        super().__init__(first.diagnostics, first.source, first.origin)
+        self.problems = problems
+
+    def render(self) -> str:
+        return "\n".join(p.render() for p in self.problems)
+
+
+def workspace_definitions(folder: Path, schema: StoreSchema | None) -> Definitions:
+    """SYSTEM and CUSTOM segments, every file checked together (``IN SEGMENT`` may name a
+    SYSTEM segment or one of any file; names are unique across both, case ignored). A file
+    with errors does not stop the others: the segments that check are defined, and the
+    others are listed with their files' diagnostics."""
+    found = check_files(read_segment_files(folder), schema=schema,
+                        library=[d.segment for d in _system()])
+    custom = [Definition(segment, CUSTOM, origin) for origin, segment in found.checked]
+    problems = [SegmentError(r.diagnostics, r.source, r.origin) for r in found.failed]
+    return Definitions(system_definitions() + custom, problems,
+                       [r.name for r in found.refused], not found.unparsed)
 
 
 def all_definitions(folder: Path, schema: StoreSchema | None) -> list[Definition]:
-    """SYSTEM then CUSTOM; names are unique across both (case-insensitively)."""
-    defs = system_definitions() + custom_definitions(folder, schema)
-    seen: dict[str, Definition] = {}
-    for d in defs:
-        other = seen.get(d.name.lower())
-        if other is not None:
-            raise UsageError(f"{d.origin}: a segment named {d.name!r} is already defined in "
-                             f"{other.origin}; segment names are unique in a workspace")
-        seen[d.name.lower()] = d
-    return defs
+    """SYSTEM then CUSTOM; a file with errors stops here with every file's diagnostics."""
+    defs = workspace_definitions(folder, schema)
+    if not defs.ok:
+        raise defs.error()
+    return defs.definitions

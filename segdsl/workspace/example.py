@@ -40,7 +40,7 @@ def load_example(ws: Workspace) -> tuple[int, int]:
     from segdsl.workspace.db import open_engine
 
     store = read_folder(example_folder(), timezone=TIMEZONE)
-    engine = open_engine(ws.url)
+    engine = open_engine(ws.url, create=True)
     try:
         engine.load(store, replace=True)
     finally:

@@ -24,8 +24,8 @@ from segdsl.workspace import Workspace
 from segdsl.workspace.db import StateDb, open_engine
 from segdsl.workspace.state import MEMBERS, read_states
 
-COLUMNS = ("name", "email", "phone", "store_aov", "customer_aov", "orders", "amount_spent",
-           "last_order_date", "product_type")
+COLUMNS = ("customer_id", "name", "email", "phone", "store_aov", "customer_aov", "orders",
+           "amount_spent", "last_order_date", "product_type")
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 _NUMBER = re.compile(r"^[+-]?\d+(\.\d+)?$")
 # Digits, spaces, ( ) . - and one leading +: no letters, no operator a spreadsheet could call.
@@ -78,6 +78,12 @@ def export_segment(ws: Workspace, name: str) -> Export:
         if state is None:
             raise UsageError(f"no refreshed segment named {name!r}; see `segdsl list`, and "
                              f"`segdsl refresh {name}` for a new one")
+        if state.stale_data(info.load_id):
+            # The members are ids of the data loaded before: exported against this data they
+            # would be wrong or missing, so refuse rather than write a wrong file.
+            raise UsageError(f"{state.name} was computed from data loaded before the current "
+                             f"data (loaded at {info.loaded_at}); run `segdsl refresh "
+                             f"{state.name}` first, then export")
         # The stored definition: the one the members were computed with.
         checked = check_file(state.definition, schema=info.schema(), origin=state.name)
         if not checked.ok:

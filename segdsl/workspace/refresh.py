@@ -2,7 +2,8 @@
 members, counts and history in one transaction.
 
 Rules: a SYSTEM segment is due when it is older than the workspace's interval; a CUSTOM one
-only when named or with ``all``; a new or changed definition (hash) always; a named one always.
+only when named or with ``all``; a new or changed definition (hash) always, and one computed
+from data loaded before the current data (``load --replace``) always; a named one always.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from itertools import compress
 from typing import Any, Protocol
 
 from segdsl.backends.sql.batch import batch_sql
-from segdsl.errors import SegdslError, UsageError
+from segdsl.errors import SegdslError, SegmentError, UsageError
 from segdsl.workspace import Workspace
 from segdsl.workspace.db import StateDb, open_engine, pause_for_tests
-from segdsl.workspace.definitions import SYSTEM, Definition, all_definitions
+from segdsl.workspace.definitions import SYSTEM, Definition, workspace_definitions
 from segdsl.workspace.state import (
     SegmentState,
     Update,
@@ -67,22 +68,30 @@ class RefreshReport:
     removed: list[str] = field(default_factory=list)
     windows: int = 0  # queries run: one per distinct window
     next_due: datetime | None = None  # when the oldest SYSTEM segment is due again
+    # CUSTOM segments that do not check (left as they were), and their files' diagnostics.
+    refused: list[str] = field(default_factory=list)
+    problems: list[SegmentError] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"refreshed": [r.to_json() for r in self.refreshed],
                 "up_to_date": self.up_to_date, "removed": self.removed,
                 "queries": self.windows,
-                "next_due": self.next_due.isoformat() if self.next_due else None}
+                "next_due": self.next_due.isoformat() if self.next_due else None,
+                "refused": self.refused,
+                "errors": [{"file": p.origin, "diagnostics": [d.to_json() for d in p.diagnostics]}
+                           for p in self.problems]}
 
 
 def _reason(d: Definition, state: SegmentState | None, named: set[str], all_: bool,
-            now: datetime, interval: timedelta) -> str | None:
+            now: datetime, interval: timedelta, load_id: str | None) -> str | None:
     if d.name.lower() in named:
         return "named"
     if state is None:
         return "new"
     if state.def_hash != d.hash:
         return "definition changed"
+    if state.stale_data(load_id):
+        return "data reloaded"
     if all_:
         return "--all"
     if d.kind == SYSTEM and now - state.refreshed_at >= interval:
@@ -112,21 +121,28 @@ def refresh(ws: Workspace, names: Sequence[str] = (), *, all_: bool = False,
     try:
         info = engine.describe(ws.config.mapping)  # before the transaction: it rolls back
         info.require_store(f"the workspace database ({ws.url})", ws.config.mapping)
-        defs = all_definitions(ws.segments_dir, info.schema())
+        # A file with errors does not stop the rest: what checks is refreshed, the refused
+        # segments keep their state, and the caller reports the files' diagnostics.
+        found = workspace_definitions(ws.segments_dir, info.schema())
+        defs = found.definitions
         known = {d.name.lower() for d in defs}
-        unknown = [n for n in names if n.lower() not in known]
+        refused = {n.lower() for n in found.refused}
+        unknown = [n for n in names if n.lower() not in known | refused]
+        if unknown and not found.complete:
+            raise found.error()  # the name may be in a file that does not parse
         if unknown:
             raise UsageError(f"no segment named {', '.join(map(repr, unknown))}; the segments "
                              f"are {', '.join(d.name for d in defs)}")
         ctx = ws.context()
         db = StateDb(engine)
-        report = RefreshReport()
+        report = RefreshReport(refused=found.refused, problems=found.problems)
         with db.transaction(exclusive=True):
             ensure_tables(db)
             states = read_states(db)  # read under the lock: the previous refresh is whole
             named = {n.lower() for n in names}
             todo = [(d, r) for d in defs
-                    if (r := _reason(d, states.get(d.name), named, all_, now, ws.interval))]
+                    if (r := _reason(d, states.get(d.name), named, all_, now, ws.interval,
+                                     info.load_id))]
             report.up_to_date = [d.name for d in defs if d.name not in {t.name for t, _ in todo}]
             groups: dict[tuple[date | None, date], list[tuple[Definition, str]]] = {}
             for d, r in todo:
@@ -140,13 +156,16 @@ def refresh(ws: Workspace, names: Sequence[str] = (), *, all_: bool = False,
                 progress.advance(f"window {_window_text(bounds)}")
                 for (d, reason), ids in zip(group, members, strict=True):
                     update, done = _diff(d, reason, ids, before.get(d.name, set()),
-                                         states.get(d.name), _window_text(bounds), now)
+                                         states.get(d.name), _window_text(bounds), now,
+                                         info.load_id)
                     updates.append(update)
                     report.refreshed.append(done)
             write_segments(db, updates)
             progress.advance("writing")
             for name in states:
-                if name.lower() not in known:
+                # Only a definition known to be gone: not a refused one, nor any while a file
+                # that does not parse may hold it.
+                if name.lower() not in known | refused and found.complete:
                     forget_segment(db, name)
                     report.removed.append(name)
             pause_for_tests("inside the refresh transaction")
@@ -170,11 +189,12 @@ def _compute(db: StateDb, defs: list[Definition], ctx: Any, ws: Workspace,
 
 
 def _diff(d: Definition, reason: str, members: set[str], before: set[str],
-          old: SegmentState | None, window: str, now: datetime) -> tuple[Update, Refreshed]:
+          old: SegmentState | None, window: str, now: datetime, load_id: str | None
+          ) -> tuple[Update, Refreshed]:
     entered, left = members - before, before - members
     seg = d.segment
     state = SegmentState(seg.name, seg.title, d.kind, d.text, d.hash, window, len(members), now,
-                         len(entered), len(left))
+                         len(entered), len(left), load_id)
     return (Update(state, members, entered, left),
             Refreshed(seg.name, d.kind, reason, len(members), old.count if old else None,
                       sorted(entered), sorted(left)))

@@ -26,7 +26,8 @@ _KEY = "VARCHAR(255)"  # MySQL indexes need a bounded length
 _DDL = {
     SEGMENTS: f"segment {_KEY} PRIMARY KEY, title TEXT, kind VARCHAR(16), definition TEXT, "
               "def_hash VARCHAR(64), window_desc VARCHAR(64), member_count BIGINT, "
-              "refreshed_at VARCHAR(40), entered_count BIGINT, left_count BIGINT",
+              "refreshed_at VARCHAR(40), entered_count BIGINT, left_count BIGINT, "
+              "data_load VARCHAR(64)",
     MEMBERS: f"segment {_KEY}, customer_id {_KEY}",
     CHANGES: f"segment {_KEY}, customer_id {_KEY}, change_kind VARCHAR(8)",
     HISTORY: f"segment {_KEY}, refreshed_at VARCHAR(40), member_count BIGINT, "
@@ -46,6 +47,16 @@ class SegmentState:
     refreshed_at: datetime
     entered: int
     left: int
+    data_load: str | None = None  # the data's load_id it was computed from (see StoreInfo)
+
+    def stale_data(self, load_id: str | None) -> bool:
+        """Computed from another load of the data than the current one (``load_id``)."""
+        return load_id is not None and self.data_load != load_id
+
+
+def _has_data_load(db: StateDb) -> bool:
+    # Workspaces made before the column existed get it at their next refresh.
+    return "data_load" in {c.lower() for c in db.columns(SEGMENTS)}
 
 
 def ensure_tables(db: StateDb) -> None:
@@ -53,16 +64,21 @@ def ensure_tables(db: StateDb) -> None:
     for table, columns in _DDL.items():
         if table not in existing:
             db.create_table(table, columns, None if table == SEGMENTS else "segment")
+    if not _has_data_load(db):
+        db.execute(f"ALTER TABLE {SEGMENTS} ADD COLUMN data_load VARCHAR(64)")
 
 
 def read_states(db: StateDb) -> dict[str, SegmentState]:
     if SEGMENTS not in db.tables():
         return {}
+    load = "data_load" if _has_data_load(db) else "NULL"
     rows = db.execute(f"SELECT segment, title, kind, definition, def_hash, window_desc, "
-                      f"member_count, refreshed_at, entered_count, left_count FROM {SEGMENTS}")
+                      f"member_count, refreshed_at, entered_count, left_count, {load} "
+                      f"FROM {SEGMENTS}")
     return {str(r[0]): SegmentState(str(r[0]), str(r[1]), str(r[2]), str(r[3]), str(r[4]),
                                     str(r[5]), int(r[6]), datetime.fromisoformat(str(r[7])),
-                                    int(r[8]), int(r[9])) for r in rows}
+                                    int(r[8]), int(r[9]), None if r[10] is None else str(r[10]))
+            for r in rows}
 
 
 def read_members(db: StateDb, name: str) -> set[str]:
@@ -139,7 +155,7 @@ def write_segments(db: StateDb, updates: list[Update]) -> None:
         st = u.state
         stamp = st.refreshed_at.isoformat()
         rows.append((st.name, st.title, st.kind, st.definition, st.def_hash, st.window,
-                     st.count, stamp, st.entered, st.left))
+                     st.count, stamp, st.entered, st.left, st.data_load))
         history.append((st.name, stamp, st.count, st.entered, st.left, st.def_hash))
     db.insert_rows(SEGMENTS, rows)
     db.insert_rows(HISTORY, history)

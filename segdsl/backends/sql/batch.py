@@ -37,7 +37,7 @@ def flag_column(k: int) -> str:
 
 def _sql(select: exp.Select, dialect: str) -> str:
     try:
-        return select.sql(dialect=dialect, copy=False)
+        return rules_for(dialect).finish(select).sql(dialect=dialect, copy=False)
     finally:
         _release(select)
 
@@ -48,7 +48,7 @@ def _window_ctes(first: CheckedSegment, s: Scope) -> list[tuple[str, exp.Select]
         ctes.append((STORE, _store()))
     if s.uses_rfm:
         ctes += rfm.ctes()
-    return ctes
+    return ctes + s.hoisted  # built after the conditions: IN SEGMENT's CTEs, for T-SQL
 
 
 def _customer_joins(s: Scope) -> list[exp.Join]:

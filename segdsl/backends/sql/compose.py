@@ -10,10 +10,14 @@
 
 The subquery is uncorrelated, so engines run it once. It is x's query exactly as if x ran on
 its own (its own window, the same as-of day), built by the same compiler; only its CTE names
-and its customers alias get the suffix of their nesting level (``Rules.nested_suffix``: for
-Spark also a number unique in the statement), so that no name it defines can be mistaken for
-one of the enclosing query's, whatever an engine's scoping rules. The
+and its customers alias get the suffix of their nesting level, so that no name it defines can
+be mistaken for one of the enclosing query's, whatever an engine's scoping rules. The
 ``IS NOT NULL`` keeps the membership two-valued (``NOT IN`` over a NULL would be unknown).
+
+Where a derived table cannot hold ``WITH`` (T-SQL, and Spark, whose printer would move them up itself: ``Rules.nested_with``), x's CTEs move to
+the top of the statement, after the enclosing query's own, and the nested queries are
+numbered through the statement (``_1``, ``_2``, ...) instead of by level, so that two
+references side by side keep distinct names there.
 """
 
 from __future__ import annotations
@@ -29,13 +33,20 @@ def membership(ref: InSegment, s: Scope) -> exp.Expr:
     from segdsl.backends.sql.query import build  # query imports predicates, which import us
 
     inner_scope = Scope(s.rules, s.mapping, s.ctx, s.money_scale, depth=s.depth + 1,
-                        nested=s.nested)
+                        hoisted=s.hoisted, numbers=s.numbers)
+    hoist = not s.rules.nested_with
+    # CTEs hoisted to the top of the statement need names unique in all of it, not only
+    # along one path of nesting: number the nested queries instead.
+    level = next(s.numbers) if hoist else inner_scope.depth
     inner = build(ref.segment, inner_scope, with_fields=False)
     # Row order means nothing inside IN, and T-SQL refuses ORDER BY in a derived table.
     inner.set("order", None)
-    s.nested[0] += 1
-    rename_nested(inner, s.rules.nested_suffix(inner_scope.depth, s.nested[0]))
-    alias = f"segdsl_in_{inner_scope.depth}"
+    rename_nested(inner, f"_{level}")
+    if hoist:
+        with_ = inner.args["with_"]
+        inner.set("with_", None)
+        s.hoisted.extend((cte.alias, cte.this) for cte in with_.expressions)
+    alias = f"segdsl_in_{level}"
     members = exp.Select(
         expressions=[col("customer_id", alias)],
         from_=exp.From(this=exp.Subquery(this=inner, alias=exp.TableAlias(this=ident(alias)))),

@@ -13,8 +13,8 @@ from datetime import date
 
 from sqlglot import exp
 
-EXECUTED = ("duckdb", "sqlite", "postgres", "mysql", "spark")
-GENERATED = ("bigquery", "snowflake", "trino", "redshift", "tsql", "clickhouse")
+EXECUTED = ("duckdb", "sqlite", "postgres", "mysql", "clickhouse", "spark")
+GENERATED = ("bigquery", "snowflake", "trino", "redshift", "tsql")
 DIALECTS = EXECUTED + GENERATED
 
 
@@ -41,6 +41,7 @@ class Rules:
 
     name = "generic"
     decimal = True  # has DECIMAL(38, 0) to keep cross-multiplied money from overflowing BIGINT
+    nested_with = True  # accepts WITH inside a derived table (IN SEGMENT's subqueries)
 
     def lower(self, e: exp.Expr) -> exp.Expr:
         return exp.Lower(this=self.dotted_i(e))
@@ -59,6 +60,19 @@ class Rules:
 
     def text(self, value: str) -> exp.Expr:
         return exp.Literal.string(value)
+
+    def day_literal(self, day: date) -> exp.Expr:
+        """A date literal."""
+        return date_lit(day)
+
+    def to_date(self, e: exp.Expr) -> exp.Expr:
+        """The calendar date of a (naive, store-local) timestamp."""
+        return exp.cast(e, exp.DataType.Type.DATE, copy=False)
+
+    def finish(self, select: exp.Select) -> exp.Select:
+        """The complete statement (never a nested query): where a dialect adds what the whole
+        statement needs to mean what the compiler says."""
+        return select
 
     def key(self, e: exp.Expr) -> exp.Expr:
         """``e`` made comparable byte for byte (no case/accent folding, no space padding)."""
@@ -95,14 +109,7 @@ class Rules:
         return exp.EQ(this=tail, expression=self.key(self.text(pattern)))
 
     def days_between(self, later: date, earlier: exp.Expr) -> exp.Expr:
-        return exp.DateDiff(this=date_lit(later), expression=earlier, unit=exp.var("DAY"))
-
-    def nested_suffix(self, depth: int, ordinal: int) -> str:
-        """What the CTE names of a query nested ``depth`` levels down (``IN SEGMENT``) end in;
-        ``ordinal`` counts the nested queries of the whole statement, 1, 2, ... Where a nested
-        query keeps its WITH, its level's suffix is enough: names only have to differ from the
-        enclosing queries' (docs/dialects.md)."""
-        return f"_{depth}"
+        return exp.DateDiff(this=self.day_literal(later), expression=earlier, unit=exp.var("DAY"))
 
     def money(self, minor: exp.Expr, scale: int) -> exp.Expr:
         """An exact decimal from an integer count of minor units (multiply: never divide)."""
@@ -124,7 +131,7 @@ class Postgres(Rules):
 
     def days_between(self, later: date, earlier: exp.Expr) -> exp.Expr:
         # date - date is an integer number of days; sqlglot's generic form goes via epochs.
-        return exp.paren(exp.Sub(this=date_lit(later), expression=earlier), copy=False)
+        return exp.paren(exp.Sub(this=self.day_literal(later), expression=earlier), copy=False)
 
 
 class SQLite(Rules):
@@ -169,50 +176,96 @@ class MySQL(Rules):
 
 
 class Spark(Rules):
-    """sqlglot prints Spark SQL that Spark 2 accepts, which had WITH only at the top of a
-    statement: it moves the CTEs of nested queries up there. Two segments referred to at the
-    same level would then define ``segdsl_orders_1`` twice (DUPLICATED_CTE_NAMES), so each
-    nested query's names are unique in the whole statement."""
+    """sqlglot prints Spark SQL with WITH only at the top of a statement: it would move the
+    CTEs of nested queries up there itself, and two segments referred to at the same level
+    would then both define ``segdsl_orders_1`` (DUPLICATED_CTE_NAMES). segdsl hoists them
+    instead, numbered through the statement, as for T-SQL."""
 
     name = "spark"
-
-    def nested_suffix(self, depth: int, ordinal: int) -> str:
-        return f"_{depth}_{ordinal}"
+    nested_with = False
 
 
-class TSQL(Rules):
-    """SQL Server's ``=`` ignores trailing spaces under every collation; appending a sentinel
-    character makes them count, and a BIN2 collation makes case and accents count."""
+class PaddedEquality(Rules):
+    """Engines whose ``=`` ignores trailing spaces (``'a' = 'a '`` is true): every text
+    equality compares ``x`` + a sentinel character with the value + the sentinel, so a
+    trailing space is no longer trailing. Substring searches (CONTAINS, STARTS WITH) are
+    positions, not comparisons, and need no sentinel."""
 
-    name = "tsql"
+    SENTINEL = "|"
 
-    def text(self, value: str) -> exp.Expr:
-        return exp.National(this=value)
-
-    def key(self, e: exp.Expr) -> exp.Expr:
-        return exp.Collate(this=e, expression=exp.var("Latin1_General_BIN2"))
+    def concat(self, e: exp.Expr, tail: str) -> exp.Expr:
+        return exp.DPipe(this=e, expression=self.text(tail))
 
     def _sentinel(self, e: exp.Expr) -> exp.Expr:
-        return self.key(exp.paren(exp.Add(this=e, expression=exp.National(this="|")),
-                                  copy=False))
+        return self.key(exp.paren(self.concat(e, self.SENTINEL), copy=False))
 
     def eq_in(self, e: exp.Expr, values: list[str]) -> exp.Expr:
-        keys: list[exp.Expr] = [exp.National(this=v + "|") for v in values]
+        keys = [self.text(v + self.SENTINEL) for v in values]
+        if len(keys) == 1:
+            return exp.EQ(this=self._sentinel(e), expression=keys[0])
         return exp.In(this=self._sentinel(e), expressions=keys)
 
     def eq(self, a: exp.Expr, b: exp.Expr) -> exp.Expr:
         return exp.EQ(this=self._sentinel(a), expression=self._sentinel(b))
 
+    def ends(self, e: exp.Expr, pattern: str) -> exp.Expr:
+        tail = self.suffix(self.key(e), self.length(pattern))
+        return exp.EQ(this=self._sentinel(tail), expression=self.text(pattern + self.SENTINEL))
+
+
+class Redshift(PaddedEquality):
+    """Redshift documents trailing blanks of VARCHAR as insignificant in comparisons."""
+
+    name = "redshift"
+
+
+class TSQL(PaddedEquality):
+    """SQL Server's ``=`` ignores trailing spaces under every collation (the sentinel makes
+    them count), and its collations decide case, accents, ``LOWER`` and what a character is.
+    Every text is therefore taken as NVARCHAR under one fixed binary collation before it is
+    folded: REPLACE and LOWER then work the same whatever the column's collation (a CI_AI
+    collation would make REPLACE turn every ``i`` into the dotted form, a Turkish one would
+    lower ``I`` to ``ı``), comparisons are by code point, and ``RIGHT`` counts UTF-16 code
+    units (the collation is not supplementary-aware), so ``ENDS WITH`` passes the pattern's
+    length in code units. Without WITH inside a derived table, ``IN SEGMENT``'s CTEs are
+    hoisted to the top of the statement (see compose.py)."""
+
+    name = "tsql"
+    COLLATION = "Latin1_General_100_BIN2"
+    nested_with = False
+
+    def text(self, value: str) -> exp.Expr:
+        return exp.National(this=value)
+
+    def key(self, e: exp.Expr) -> exp.Expr:
+        return exp.Collate(this=e, expression=exp.var(self.COLLATION))
+
+    def lower(self, e: exp.Expr) -> exp.Expr:
+        # CAST first: COLLATE on a VARCHAR would reinterpret it in the collation's code page.
+        unicode = exp.cast(e, exp.DataType.build("NVARCHAR(MAX)", dialect="tsql"), copy=False)
+        return exp.Lower(this=self.dotted_i(self.key(unicode)))
+
+    def concat(self, e: exp.Expr, tail: str) -> exp.Expr:
+        return exp.Add(this=e, expression=self.text(tail))
+
     def position(self, e: exp.Expr, pattern: str) -> exp.Expr:
         return exp.StrPosition(this=self.key(e), substr=self.text(pattern))
 
-    def ends(self, e: exp.Expr, pattern: str) -> exp.Expr:
-        tail = exp.Right(this=e, expression=num(len(pattern)))
-        return exp.EQ(this=self._sentinel(tail), expression=exp.National(this=pattern + "|"))
+    def length(self, pattern: str) -> int:
+        return len(pattern.encode("utf-16-le")) // 2
 
 
 class ClickHouse(Rules):
-    """``lower``/``position`` are byte-wise ASCII in ClickHouse; use the UTF-8 variants."""
+    """ClickHouse differs in four places where the generic SQL would run and answer wrongly.
+
+    - ``lower``/``position`` are byte-wise ASCII: the UTF-8 variants fold and count characters.
+    - ``Date`` holds 1970..2149 and a cast saturates outside it (``CAST('1750-01-01' AS Date)``
+      is 1970-01-01), so dates and the day of a timestamp are ``Date32``.
+    - ``decimal * 0.01`` is a Float64 product: the money unit is a ``Decimal`` literal.
+    - A ``LEFT JOIN`` fills unmatched columns with defaults (0, '', 1970-01-01) rather than
+      NULL unless ``join_use_nulls = 1``; without it every customer would seem to have an
+      aggregate row, so the statement carries the setting itself.
+    """
 
     name = "clickhouse"
 
@@ -223,11 +276,34 @@ class ClickHouse(Rules):
         return exp.Anonymous(this="positionUTF8", expressions=[e, self.text(pattern)])
 
     def ends(self, e: exp.Expr, pattern: str) -> exp.Expr:
+        # Byte-wise, which is exact: a UTF-8 suffix of bytes that is valid text is a suffix of
+        # characters.
         return exp.Anonymous(this="endsWith", expressions=[e, self.text(pattern)])
+
+    def day_literal(self, day: date) -> exp.Expr:
+        return exp.cast(exp.Literal.string(day.isoformat()), exp.DataType.Type.DATE32,
+                        copy=False)
+
+    def to_date(self, e: exp.Expr) -> exp.Expr:
+        return exp.cast(e, exp.DataType.Type.DATE32, copy=False)
+
+    def money(self, minor: exp.Expr, scale: int) -> exp.Expr:
+        as_dec = exp.cast(minor, decimal_type(38, 0), copy=False)
+        if scale == 0:
+            return as_dec
+        unit = exp.cast(exp.Literal.string("0." + "0" * (scale - 1) + "1"),
+                        decimal_type(38, scale), copy=False)
+        return exp.cast(exp.Mul(this=as_dec, expression=unit), decimal_type(38, scale),
+                        copy=False)
+
+    def finish(self, select: exp.Select) -> exp.Select:
+        select.set("settings", [exp.EQ(this=exp.column("join_use_nulls"),
+                                       expression=exp.Literal.number(1))])
+        return select
 
 
 RULES: dict[str, Rules] = {name: Rules() for name in DIALECTS}
-RULES.update(postgres=Postgres(), redshift=Rules(), sqlite=SQLite(), mysql=MySQL(),
+RULES.update(postgres=Postgres(), redshift=Redshift(), sqlite=SQLite(), mysql=MySQL(),
              spark=Spark(), tsql=TSQL(), clickhouse=ClickHouse())
 
 

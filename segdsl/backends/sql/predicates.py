@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from sqlglot import exp
 
-from segdsl.backends.sql.dialects import date_lit, decimal_type, num
+from segdsl.backends.sql.dialects import decimal_type, num
 from segdsl.backends.sql.fields import Day, ItemSet, Num, Term, Text, not_null, term
 from segdsl.backends.sql.scope import CUSTOMERS, Scope
 from segdsl.check.typed import (
@@ -88,7 +88,7 @@ def predicate(p: Predicate, s: Scope) -> exp.Expr:
                         copy=False)
     if p.op is Op.IN:
         if isinstance(t, Day) and not any(isinstance(v, FieldRef) for v in p.args):
-            days = [date_lit(s.ctx.resolve(v)) for v in p.args]  # type: ignore[arg-type]
+            days = [s.rules.day_literal(s.ctx.resolve(v)) for v in p.args]  # type: ignore[arg-type]
             return _guard(t.present, exp.In(this=t.expr, expressions=days))
         terms = [t] + [term(p.field, s) for _ in p.args[1:]]
         return exp.or_(*[_compare(u, Op.EQ, v, s)
@@ -102,7 +102,7 @@ def _value(v: Value, s: Scope) -> Term:
     if isinstance(v, Const) and isinstance(v.value, Decimal):
         p, d = split_decimal(v.value)
         return Num(num(p), scale=d, literal=v.value)
-    return Day(date_lit(s.ctx.resolve(v)), None)
+    return Day(s.rules.day_literal(s.ctx.resolve(v)), None)
 
 
 def _compare(t: Term, op: Op, v: Value, s: Scope) -> exp.Expr:
@@ -150,9 +150,9 @@ def _product(n: Num, den: exp.Expr | None, factor: int, exact: bool,
     if den is not None:
         factors.append(den)
     if not factors:
-        return num(factor)
+        return _integer(factor, s)
     if factor != 1:
-        factors.append(num(factor))
+        factors.append(_integer(factor, s))
     if len(factors) > 1 and exact and s.rules.decimal:
         # Integer products can exceed BIGINT (sum of cents * order count * 10^k).
         factors[0] = exp.cast(factors[0], decimal_type(38, 0), copy=False)
@@ -160,6 +160,15 @@ def _product(n: Num, den: exp.Expr | None, factor: int, exact: bool,
     for f in factors[1:]:
         out = exp.Mul(this=out, expression=f)
     return out
+
+
+def _integer(value: int, s: Scope) -> exp.Expr:
+    """An integer constant of a comparison. One beyond BIGINT is written as text cast to
+    ``DECIMAL(38, 0)`` (exact everywhere): not every dialect reads such a number literal as
+    an exact number (BigQuery refuses an integer literal outside INT64)."""
+    if s.rules.decimal and 2 ** 63 <= abs(value) < 10 ** 38:
+        return exp.cast(exp.Literal.string(str(value)), decimal_type(38, 0), copy=False)
+    return num(value)
 
 
 def _days_since(t: Num, op: Op, n: Decimal, s: Scope) -> exp.Expr:
@@ -189,7 +198,7 @@ def _days_bound(last: exp.Expr, kind: str, k: int, s: Scope) -> exp.Expr:
         certain = (kind == "ge") == (k < 0)
         return exp.true() if certain and kind != "eq" else exp.false()
     cmp = {"ge": exp.LTE, "le": exp.GTE, "eq": exp.EQ}[kind]
-    return cmp(this=last, expression=date_lit(day))
+    return cmp(this=last, expression=s.rules.day_literal(day))
 
 
 def _text(t: Text, p: Predicate, s: Scope) -> exp.Expr:

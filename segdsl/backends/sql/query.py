@@ -16,7 +16,7 @@ from __future__ import annotations
 from sqlglot import exp
 
 from segdsl.backends.sql import rfm
-from segdsl.backends.sql.dialects import date_lit, num
+from segdsl.backends.sql.dialects import num
 from segdsl.backends.sql.predicates import condition
 from segdsl.backends.sql.scope import AGG, CUSTOMERS, RFM, SELECTED, STORE, Scope, col, ident
 from segdsl.check.typed import CheckedSegment
@@ -57,7 +57,7 @@ def _query(columns: list[exp.Expr], source: exp.Expr, *, joins: list[exp.Join] |
 
 def _selected(segment: CheckedSegment, s: Scope) -> exp.Select:
     def local_date() -> exp.Expr:
-        return exp.cast(s.column("orders", "ordered_at", "o"), exp.DataType.Type.DATE, copy=False)
+        return s.rules.to_date(s.column("orders", "ordered_at", "o"))
 
     total = s.column("orders", "total", "o")
     # ROUND before the cast: a REAL 0.1 * 100 is 10.000000000000002, DECIMAL is already exact.
@@ -69,8 +69,8 @@ def _selected(segment: CheckedSegment, s: Scope) -> exp.Select:
     start, end = s.ctx.window_bounds(segment.window)
     where: list[exp.Expr] = [known]
     if start is not None:
-        where.append(exp.GTE(this=local_date(), expression=date_lit(start)))
-    where.append(exp.LTE(this=local_date(), expression=date_lit(end)))
+        where.append(exp.GTE(this=local_date(), expression=s.rules.day_literal(start)))
+    where.append(exp.LTE(this=local_date(), expression=s.rules.day_literal(end)))
     return _query([_alias(s.column("orders", "order_id", "o"), "order_id"),
                    _alias(s.column("orders", "customer_id", "o"), "customer_id"),
                    _alias(local_date(), "local_date"), _alias(minor, "total_minor")],
@@ -134,5 +134,8 @@ def build(segment: CheckedSegment, s: Scope, with_fields: bool) -> exp.Select:
         ctes.append((STORE, _store()))
     if s.uses_rfm:
         ctes += rfm.ctes()
-    return _query(columns, s.table("customers", CUSTOMERS), joins=joins, where=where,
-                  order=s.rules.key(customer_id()), ctes=ctes)
+    if s.depth == 0:
+        ctes += s.hoisted  # IN SEGMENT's CTEs where they cannot stay nested (compose.py)
+    select = _query(columns, s.table("customers", CUSTOMERS), joins=joins, where=where,
+                    order=s.rules.key(customer_id()), ctes=ctes)
+    return s.rules.finish(select) if s.depth == 0 else select

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 from sqlglot import exp
@@ -36,10 +38,13 @@ class Scope:
     ctx: RunContext
     money_scale: int
     depth: int = 0  # 0 for the query itself, n for a segment referred to n levels down
-    # How many nested queries the whole statement has so far: one list, shared by every level.
-    nested: list[int] = field(default_factory=lambda: [0])
     uses_store: bool = field(default=False)  # set when store_aov is read: adds the STORE CTE
     uses_rfm: bool = field(default=False)  # set when a score is read: adds RANKS and RFM
+    # Shared by a statement's nested scopes, for dialects without WITH in a derived table
+    # (Rules.nested_with): the CTEs of IN SEGMENT's queries, moved to the top of the statement,
+    # and the numbers that keep their names unique there.
+    hoisted: list[tuple[str, exp.Select]] = field(default_factory=list)
+    numbers: Iterator[int] = field(default_factory=lambda: itertools.count(1))
 
     def table(self, canonical: str, alias: str | None = None) -> exp.Table:
         """A canonical table by its mapped name, schema-qualified when the mapping says so."""
