@@ -68,10 +68,11 @@ def resolve_db_url(url: str, base: Path) -> str:
     >>> resolve_db_url("duckdb:////abs/x.duckdb", Path("/ws"))
     'duckdb:////abs/x.duckdb'
     """
-    for scheme in ("duckdb", "sqlite"):
+    for scheme in ("duckdb", "sqlite", "spark"):
         prefix = f"{scheme}:///"
         rest = url[len(prefix):]
-        if url.startswith(prefix) and rest not in ("", ":memory:") and not rest.startswith("/"):
+        if url.startswith(prefix) and rest not in ("", ":memory:") \
+                and not rest.startswith(("/", "?")):
             return f"{prefix}{(base / rest).resolve()}"
     return url
 

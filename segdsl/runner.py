@@ -160,7 +160,7 @@ def open_session(source: StoreSource) -> Session:
     engine = (source.engine or "duckdb").lower()
     if engine not in ENGINES:
         raise UsageError(f"unknown engine {source.engine!r}; with --data the engines are "
-                         f"{', '.join(ENGINES)} (use --db URL for PostgreSQL or MySQL)")
+                         f"{', '.join(ENGINES)} (use --db URL for PostgreSQL, MySQL or Spark)")
     store = read_folder(source.data, timezone=source.timezone or "UTC",
                         custom_types=source.custom_types)  # type: ignore[arg-type]
     if engine == "memory":

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import shutil
 import uuid
 from collections.abc import Iterator
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from urllib.parse import quote
 
 import numpy as np
@@ -90,6 +92,43 @@ def mysql_url() -> Iterator[str]:
         with admin.cursor() as cur:
             cur.execute(f"DROP DATABASE `{database}`")
         admin.close()
+
+
+# Spark: tests marked `spark` share one local[2] SparkContext for the whole run (the engine
+# keeps one per process: its JVM takes seconds to start), each test with a folder of its own.
+SPARK_MASTER = "local[2]"
+
+
+@pytest.fixture(scope="session")
+def spark_started(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Start the process's Spark session once (warehouse in a temporary folder), or skip."""
+    try:
+        import pyspark  # noqa: F401
+    except ImportError:
+        # Not yet required where servers are (CI installs no Spark yet, see .ci/run):
+        # SEGDSL_REQUIRE_SPARK=1 makes a missing PySpark a failure.
+        reason = "PySpark is not installed (pip install 'segdsl[spark]')"
+        if os.environ.get("SEGDSL_REQUIRE_SPARK") == "1":
+            pytest.fail(f"{reason} (SEGDSL_REQUIRE_SPARK=1)")
+        pytest.skip(reason)
+        return
+    if shutil.which("java") is None and not os.environ.get("JAVA_HOME"):
+        _unavailable("Spark needs Java 17 or later: no java on PATH and no JAVA_HOME")
+        return
+    from segdsl.engines.spark_session import parse_url, session_for
+
+    warehouse = tmp_path_factory.mktemp("spark-warehouse")
+    try:
+        session_for(parse_url(f"spark:///?database=default&master={SPARK_MASTER}"
+                              f"&spark.sql.warehouse.dir={warehouse}"))
+    except Exception as err:  # noqa: BLE001 - no JVM, a broken installation
+        _unavailable(f"Spark cannot start: {err}")
+
+
+@pytest.fixture
+def spark_url(spark_started: None, tmp_path: Path) -> str:
+    """A Spark URL naming a new, empty folder of Parquet tables."""
+    return f"spark:///{tmp_path / 'spark-store'}?master={SPARK_MASTER}"
 
 
 

@@ -1,5 +1,6 @@
 """Every acceptance case on every engine: memory, DuckDB, SQLite, ClickHouse (from the CSV
-folder), and PostgreSQL, MySQL and ClickHouse (chDB) loaded with the loader `segdsl load` uses.
+folder), and PostgreSQL, MySQL, ClickHouse (chDB) and Spark loaded with the loader
+`segdsl load` uses.
 
 A case with segments gives them to the checker as the library its expressions refer to; the
 command line runs such an expression as one more segment of the case's .seg file."""
@@ -126,6 +127,10 @@ def test_case_on_mysql(case: Case, mysql_url: str, tmp_path: Path) -> None:
     _check_loaded(case, mysql_url, tmp_path)
 
 
+@pytest.mark.spark
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_case_on_spark(case: Case, spark_url: str, tmp_path: Path) -> None:
+    _check_loaded(case, spark_url, tmp_path)
 @pytest.mark.clickhouse
 @pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
 def test_case_on_clickhouse(case: Case, chdb_url: str, tmp_path: Path) -> None:

@@ -6,8 +6,10 @@ store's schema, window resolution, compiler, engine). DuckDB and SQLite run in-p
 connection per example that loads the store and then answers several segments; PostgreSQL and
 MySQL/MariaDB reuse one fixture database per test function, reloaded per example.
 
-Budget: ``SEGDSL_DIFF_EXAMPLES`` (default 150) examples for the in-process engines and
-``SEGDSL_DIFF_SERVER_EXAMPLES`` (default 25) per server, each with :data:`PER_STORE` segments.
+Budget: ``SEGDSL_DIFF_EXAMPLES`` (default 150) examples for the in-process engines,
+``SEGDSL_DIFF_SERVER_EXAMPLES`` (default 25) per server and ``SEGDSL_DIFF_SPARK_EXAMPLES``
+(default 8: each query costs Spark about a second) for Spark, each with :data:`PER_STORE`
+segments.
 A failure shrinks to a small store and segment, and prints the store as CSV tables with the
 segment text (hypothesis ``note``) so it can be replayed with ``segdsl run``.
 """
@@ -41,6 +43,7 @@ sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
 
 EXAMPLES = int(os.environ.get("SEGDSL_DIFF_EXAMPLES", "150"))
 SERVER_EXAMPLES = int(os.environ.get("SEGDSL_DIFF_SERVER_EXAMPLES", "25"))
+SPARK_EXAMPLES = int(os.environ.get("SEGDSL_DIFF_SPARK_EXAMPLES", "8"))
 
 # How the segments split their store, over the whole run: the assertion in
 # test_segments_are_discriminating keeps the generator honest (a differential test whose
@@ -83,8 +86,8 @@ def test_duckdb_and_sqlite_agree_with_memory(
                           "sqlite": _embedded("sqlite", store)})
 
 
-def _server_test(name: str) -> Callable[[str], None]:
-    @settings(SETTINGS, max_examples=SERVER_EXAMPLES)
+def _server_test(name: str, examples: int = SERVER_EXAMPLES) -> Callable[[str], None]:
+    @settings(SETTINGS, max_examples=examples)
     @given(case=cases())
     def run(url: str, case: tuple[Store, list[tuple[str, str | None]]]) -> None:
         store, segs = case
@@ -102,6 +105,9 @@ def test_mysql_agrees_with_memory(mysql_url: str) -> None:
     _server_test("mysql")(mysql_url)
 
 
+@pytest.mark.spark
+def test_spark_agrees_with_memory(spark_url: str) -> None:
+    _server_test("spark", SPARK_EXAMPLES)(spark_url)
 @pytest.mark.clickhouse
 def test_clickhouse_agrees_with_memory(chdb_url: str) -> None:
     _server_test("clickhouse")(chdb_url)
@@ -180,8 +186,9 @@ def test_composed_segments_agree_on_duckdb_and_sqlite(case: tuple[Store, str]) -
                                      "sqlite": _embedded("sqlite", store)})
 
 
-def _composed_server_test(name: str) -> Callable[[str], None]:
-    @settings(SETTINGS, max_examples=COMPOSED_SERVER_EXAMPLES)
+def _composed_server_test(name: str,
+                          examples: int = COMPOSED_SERVER_EXAMPLES) -> Callable[[str], None]:
+    @settings(SETTINGS, max_examples=examples)
     @given(case=composed_files())
     def run(url: str, case: tuple[Store, str]) -> None:
         store, source = case
@@ -199,6 +206,9 @@ def test_composed_segments_agree_on_mysql(mysql_url: str) -> None:
     _composed_server_test("mysql")(mysql_url)
 
 
+@pytest.mark.spark
+def test_composed_segments_agree_on_spark(spark_url: str) -> None:
+    _composed_server_test("spark", max(1, SPARK_EXAMPLES // 3))(spark_url)
 @pytest.mark.clickhouse
 def test_composed_segments_agree_on_clickhouse(chdb_url: str) -> None:
     _composed_server_test("clickhouse")(chdb_url)
@@ -256,6 +266,21 @@ def test_dotted_capital_i_folds_as_python_on_mysql(mysql_url: str) -> None:
     store = _unicode_store()
     with _reloaded(mysql_url, store) as session:
         _check_pinned(session, DOTTED_I, store)
+
+
+@pytest.mark.spark
+def test_dotted_capital_i_folds_as_python_on_spark(spark_url: str) -> None:
+    store = _unicode_store()
+    with _reloaded(spark_url, store) as session:
+        _check_pinned(session, DOTTED_I, store)
+
+
+@pytest.mark.spark
+def test_final_sigma_on_spark(spark_url: str) -> None:
+    # Spark lowers with ICU's root-locale case mapping, whose final-sigma rule is Python's.
+    store = _unicode_store()
+    with _reloaded(spark_url, store) as session:
+        _check_pinned(session, FINAL_SIGMA, store)
 
 
 @pytest.mark.clickhouse

@@ -8,9 +8,11 @@ from __future__ import annotations
 import dataclasses
 import json
 import os
+import shutil
 import subprocess
 import sys
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -134,7 +136,8 @@ RENAMED = TableMapping(tables={"orders": "order", "customers": "group"},
                        columns={"orders": {"ordered_at": "created"}})
 
 
-def full_check(engine: Engine, store: Store) -> None:
+def full_check(engine: Engine, store: Store,
+               rename: Callable[[Engine], None] = rename) -> None:
     engine.load(store)
     info = engine.describe()
     assert info.tables == store.tables
@@ -195,14 +198,71 @@ def test_mysql(mysql_url: str, store: Store) -> None:
         full_check(engine, store)
 
 
+@pytest.mark.spark
+def test_spark_folder(spark_url: str, store: Store) -> None:
+    with connect(spark_url) as engine:
+        full_check(engine, store, rename=rename_parquet)
+
+
+@pytest.mark.spark
+def test_spark_catalog(spark_started: None, store: Store) -> None:
+    """The tables of a catalog database, renamed in SQL as on the other databases; every
+    sixth case (test_spark_folder runs them all on the same SQL)."""
+    database = f"segdsl_test_{uuid.uuid4().hex[:12]}"
+    with connect(f"spark:///?database={database}&master=local[2]") as engine:
+        try:
+            engine.load(store)
+            info = engine.describe()
+            assert info.tables == store.tables and info.money_scale == 2
+            assert dict(info.custom) == {k: c.type for k, c in store.customers.custom.items()}
+            assert engine.ignored_orders() == 2
+            for text, expected in CASES[::6]:
+                assert run(engine, text) == expected, text
+            rename(engine)
+            assert run(engine, "aov > 10.33", mapping=RENAMED) == ["c1", "c4"]
+            assert engine.describe(RENAMED).tables == store.tables
+            small = dataclasses.replace(store, order_items=None, products=None,
+                                        product_collections=None)
+            engine.load(small, replace=True)
+            assert engine.describe().tables == frozenset({"customers", "orders"})
+            assert run(engine, "aov > 10.33") == ["c1", "c4"]
+        finally:
+            engine.query(f"DROP DATABASE IF EXISTS `{database}` CASCADE")
+
+
+def rename_parquet(engine: Engine) -> None:
+    """A folder whose tables the user wrote with other tools: `order` and `group` written by
+    pyarrow (Spark reads its naive timestamps as TIMESTAMP_NTZ), `orders` and `customers` gone.
+    The engine sees the folder's tables anew when it next lists them."""
+    import pyarrow.parquet as pq
+
+    from segdsl.engines.spark import SparkEngine
+
+    assert isinstance(engine, SparkEngine) and engine.where.folder
+    folder, session = Path(engine.where.folder), engine.session
+    orders = session.table("orders").withColumnRenamed("ordered_at", "created").toArrow()
+    (folder / "order").mkdir()
+    pq.write_table(orders, folder / "order" / "part-0.parquet")
+    (folder / "group").mkdir()
+    pq.write_table(session.table("customers").toArrow(), folder / "group" / "part-0.parquet")
+    shutil.rmtree(folder / "orders")
+    shutil.rmtree(folder / "customers")
+
+
 @pytest.mark.clickhouse
 def test_clickhouse(chdb_url: str, store: Store) -> None:
     with connect(chdb_url) as engine:
         full_check(engine, store)
 
 
-@pytest.mark.parametrize("url", ["duckdb:///:memory:", "sqlite:///:memory:", "chdb:///:memory:"])
-def test_with_fields(url: str, store: Store) -> None:
+WITH_FIELDS_URLS = ["duckdb:///:memory:", "sqlite:///:memory:", "chdb:///:memory:",
+                    pytest.param("spark", marks=pytest.mark.spark)]
+
+
+@pytest.mark.parametrize("url", WITH_FIELDS_URLS)
+def test_with_fields(url: str, store: Store, request: pytest.FixtureRequest) -> None:
+    if url == "spark":
+        url = request.getfixturevalue("spark_url")
     require_driver(url)
     with connect(url) as engine:
         engine.load(store)
@@ -248,6 +308,31 @@ def test_describe_without_meta(tmp_path: Path) -> None:
                      "budget DOUBLE, since DATE, note VARCHAR)")
         engine.query("CREATE TABLE orders (order_id VARCHAR, customer_id VARCHAR, "
                      "ordered_at TIMESTAMP, total DECIMAL(18, 3))")
+        info = engine.describe()
+    assert info.tables == frozenset({"customers", "orders"})
+    assert {k: str(v) for k, v in info.custom.items()} == {
+        "budget": "number", "since": "date", "note": "text"}
+    assert (info.money_scale, info.timezone) == (3, None)
+
+
+@pytest.mark.spark
+def test_spark_describes_parquet_it_did_not_write(spark_url: str) -> None:
+    """Parquet files from another tool: custom types and money scale from the column types."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from segdsl.engines.spark_session import parse_url
+
+    folder = Path(str(parse_url(spark_url).folder))
+    customers = pa.table({"customer_id": ["a"], "name": ["x"], "budget": [1.5],
+                          "since": pa.array([date(2020, 1, 2)]), "note": ["n"]})
+    orders = pa.table({"order_id": ["1"], "customer_id": ["a"],
+                       "ordered_at": pa.array([None], pa.timestamp("us")),
+                       "total": pa.array([Decimal("1.250")], pa.decimal128(18, 3))})
+    for name, table in (("customers", customers), ("orders", orders)):
+        (folder / name).mkdir(parents=True)
+        pq.write_table(table, folder / name / "part-0.parquet")
+    with connect(spark_url, create=False) as engine:
         info = engine.describe()
     assert info.tables == frozenset({"customers", "orders"})
     assert {k: str(v) for k, v in info.custom.items()} == {

@@ -149,7 +149,7 @@ def store_options(f: F) -> F:
                      "(default duckdb; clickhouse: in-process chDB).")(f)
     f = click.option("--db", metavar="URL", help="A database: duckdb:///path, sqlite:///path, "
                      "postgresql://user@host/db, mysql://user@host/db, chdb:///folder, "
-                     "clickhouse://user@host:port/db.")(f)
+                     "clickhouse://user@host:port/db, spark:///folder.")(f)
     return click.option("--data", type=click.Path(file_okay=False),
                         help="A folder of customers.csv, orders.csv, ... (or .parquet).")(f)
 

@@ -8,6 +8,9 @@
 - ``mysql://user[:password]@host:port/db`` (MySQL or MariaDB), needs ``segdsl[mysql]``
 - ``chdb:///path/to/folder`` or ``chdb:///:memory:`` (ClickHouse in-process) and
   ``clickhouse://user[:password]@host:port/db`` (a server), need ``segdsl[clickhouse]``
+- ``spark:///path/to/folder`` (Parquet tables), ``spark:///?database=NAME`` (a catalog's
+  tables), ``spark://host:7077/...`` (a cluster), needs ``segdsl[spark]``; see
+  :mod:`segdsl.engines.spark_session`
 
 >>> from segdsl.store.model import Store, Customers, Orders
 >>> import numpy as np
@@ -27,7 +30,7 @@ from pathlib import Path
 from segdsl.engines.base import Engine, StoreInfo
 from segdsl.errors import UsageError
 
-SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql", "chdb", "clickhouse")
+SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql", "chdb", "clickhouse", "spark")
 
 
 def _path(url: str, scheme: str, create: bool) -> str:
@@ -80,9 +83,13 @@ def connect(url: str, *, create: bool = True) -> Engine:
 
         return clickhouse.connect_chdb(url, create) if scheme == "chdb" else \
             clickhouse.connect_server(url)
+    if scheme == "spark":
+        from segdsl.engines.spark import SparkEngine
+
+        return SparkEngine(url, create=create)
     raise UsageError(f"unknown database URL {url!r}; the supported schemes are duckdb:///, "
-                     "sqlite:///, postgresql:// (or postgres://), mysql://, chdb:/// and "
-                     "clickhouse://")
+                     "sqlite:///, postgresql:// (or postgres://), mysql://, chdb:///, "
+                     "clickhouse:// and spark://")
 
 
 __all__ = ["SCHEMES", "Engine", "StoreInfo", "connect"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 import re
 from abc import ABC, abstractmethod
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +30,8 @@ from segdsl.store.mapping import DEFAULT_MAPPING, META_TABLE, TableMapping
 from segdsl.store.model import Store
 
 DEFAULT_MONEY_SCALE = 2
+# Rows per multi-row INSERT ... VALUES: at most 900 placeholders (old SQLite allows 999).
+STATE_PARAMS = 900
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,7 @@ class ColumnInfo:
 class Engine(ABC):
     dialect: str
     url: str = ""
+    param_mark = "?"  # the driver's placeholder for statement parameters
 
     # --- primitives each engine supplies -------------------------------------------------------
     @abstractmethod
@@ -152,7 +155,7 @@ class Engine(ABC):
             self._begin()
             try:
                 for name in sorted(existing):  # every canonical table: none may linger
-                    self._execute(f"DROP TABLE {self.quote(name)}")
+                    self._drop(name)
                 for table in tables:
                     self._create(table, store.money_scale)
                     if table.data and table.data[0]:
@@ -172,10 +175,43 @@ class Engine(ABC):
     def _table_options(self) -> str:
         return ""
 
+    def _drop(self, name: str) -> None:
+        self._execute(f"DROP TABLE {self.quote(name)}")
+
     def _index(self, table: str, column: str) -> None:
         self._execute(f"CREATE INDEX {self.quote(f'ix_{table}_{column}')} "
                       f"ON {self.quote(table)} ({self.quote(column)})")
 
+    # --- the workspace's state tables (segdsl/workspace/state.py) -----------------------------
+    # Plain SQL by default, inside the caller's transaction; an engine without DELETE or
+    # indexes (Spark over Parquet) overrides these.
+    def create_state_table(self, name: str, columns: str, index: str | None) -> None:
+        """``CREATE TABLE name (columns)``, with an index on ``index``; ``columns`` is
+        portable DDL (VARCHAR(n), TEXT, BIGINT, PRIMARY KEY)."""
+        self._execute(f"CREATE TABLE {name} ({columns})")
+        if index:
+            self._execute(f"CREATE INDEX ix_{name}_{index} ON {name} ({index})")
+
+    def delete_state_rows(self, table: str, column: str, values: Sequence[str]) -> None:
+        """Delete the rows whose ``column`` is one of ``values``."""
+        marks = ", ".join([self.param_mark] * len(values))
+        self._execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", tuple(values))
+
+    def insert_state_rows(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        """Small typed rows (counts are numbers) as few multi-row INSERTs."""
+        if not rows:
+            return
+        width = len(rows[0])
+        step = max(1, STATE_PARAMS // width)
+        one = "(" + ", ".join([self.param_mark] * width) + ")"
+        for start in range(0, len(rows), step):
+            chunk = rows[start:start + step]
+            self._execute(f"INSERT INTO {table} VALUES {', '.join([one] * len(chunk))}",
+                          tuple(v for row in chunk for v in row))
+
+    def _lock_store(self) -> None:  # noqa: B027 - a no-op unless overridden
+        """Serialise against other processes until commit or rollback, where the database
+        has no lock of its own that the workspace takes (see segdsl/workspace/db.py)."""
     def describe(self, mapping: TableMapping = DEFAULT_MAPPING) -> StoreInfo:
         """Tables present (by canonical name), custom attributes and their types, money
         scale (meta table, else the scale of ``orders.total`` when DECIMAL, else 2), zone."""

@@ -22,6 +22,7 @@ _ID_COLLATIONS = ("utf8mb4_nopad_bin", "utf8mb4_0900_bin", "utf8mb4_bin")
 
 class MySQLEngine(Engine):
     dialect = "mysql"
+    param_mark = "%s"
 
     def __init__(self, url: str):
         try:

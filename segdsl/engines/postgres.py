@@ -14,6 +14,7 @@ _TYPES = {Col.ID: "TEXT", Col.TEXT: "TEXT", Col.TIMESTAMP: "TIMESTAMP",
 
 class PostgresEngine(Engine):
     dialect = "postgres"
+    param_mark = "%s"
 
     def __init__(self, url: str):
         try:

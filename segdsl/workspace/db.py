@@ -69,7 +69,7 @@ class StateDb:
     def __init__(self, engine: Engine):
         self.engine = engine
         self.dialect = engine.dialect
-        self._mark = "%s" if self.dialect in ("postgres", "mysql") else "?"
+        self._mark = engine.param_mark
 
     def execute(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
         if params:
@@ -81,6 +81,17 @@ class StateDb:
         with self.engine._errors("reading the tables"):
             return self.engine._tables(None)
 
+    def create_table(self, table: str, columns: str, index: str | None) -> None:
+        with self.engine._errors("creating the segment store"):
+            self.engine.create_state_table(table, columns, index)
+
+    def delete_in(self, table: str, column: str, values: Sequence[str]) -> None:
+        with self.engine._errors("the segment store"):
+            self.engine.delete_state_rows(table, column, values)
+
+    def insert_rows(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
+        with self.engine._errors("writing the segment store"):
+            self.engine.insert_state_rows(table, rows)
     def columns(self, table: str) -> list[str]:
         with self.engine._errors("reading the columns"):
             return [c.name for c in self.engine._columns(table, None)]
@@ -118,7 +129,8 @@ class StateDb:
             got = self.execute(f"SELECT GET_LOCK('segdsl_refresh', {int(DEFAULT_WAIT)})")
             if not got or got[0][0] != 1:
                 raise EngineError("mysql: another segdsl process holds the refresh lock")
-        # DuckDB: the file lock taken by open_engine; SQLite: its write lock.
+        # DuckDB: the file lock taken by open_engine; SQLite: its write lock; others: their own.
+        self.engine._lock_store()
 
 
 def pause_for_tests(stage: str) -> None:

@@ -63,9 +63,7 @@ def ensure_tables(db: StateDb) -> None:
     existing = db.tables()
     for table, columns in _DDL.items():
         if table not in existing:
-            db.execute(f"CREATE TABLE {table} ({columns})")
-            if table != SEGMENTS:
-                db.execute(f"CREATE INDEX ix_{table}_segment ON {table} (segment)")
+            db.create_table(table, columns, None if table == SEGMENTS else "segment")
     if not _has_data_load(db):
         db.execute(f"ALTER TABLE {SEGMENTS} ADD COLUMN data_load VARCHAR(64)")
 
@@ -134,23 +132,6 @@ class Update:
     left: set[str]
 
 
-# Rows per multi-row INSERT ... VALUES: at most 900 placeholders (old SQLite allows 999).
-_PARAMS = 900
-
-
-def _insert_rows(db: StateDb, table: str, rows: list[tuple[Any, ...]]) -> None:
-    """Small typed rows (counts are numbers) as few multi-row INSERTs."""
-    if not rows:
-        return
-    width = len(rows[0])
-    step = max(1, _PARAMS // width)
-    for start in range(0, len(rows), step):
-        chunk = rows[start:start + step]
-        one = "(" + ", ".join("?" * width) + ")"
-        db.execute(f"INSERT INTO {table} VALUES {', '.join([one] * len(chunk))}",
-                   tuple(v for row in chunk for v in row))
-
-
 def write_segments(db: StateDb, updates: list[Update]) -> None:
     """Replace the segments' rows and last changes, append to their history, and bring their
     stored members up to date; runs in the caller's transaction.
@@ -162,14 +143,12 @@ def write_segments(db: StateDb, updates: list[Update]) -> None:
     """
     if not updates:
         return
-    names = tuple(u.state.name for u in updates)
-    marks = ", ".join("?" * len(names))
+    names = [u.state.name for u in updates]
     for table in (SEGMENTS, CHANGES):
-        db.execute(f"DELETE FROM {table} WHERE segment IN ({marks})", names)
-    shrunk = tuple(u.state.name for u in updates if u.left)
+        db.delete_in(table, "segment", names)
+    shrunk = [u.state.name for u in updates if u.left]
     if shrunk:
-        db.execute(f"DELETE FROM {MEMBERS} WHERE segment IN ({', '.join('?' * len(shrunk))})",
-                   shrunk)
+        db.delete_in(MEMBERS, "segment", shrunk)
     rows: list[tuple[Any, ...]] = []
     history: list[tuple[Any, ...]] = []
     for u in updates:
@@ -178,8 +157,8 @@ def write_segments(db: StateDb, updates: list[Update]) -> None:
         rows.append((st.name, st.title, st.kind, st.definition, st.def_hash, st.window,
                      st.count, stamp, st.entered, st.left, st.data_load))
         history.append((st.name, stamp, st.count, st.entered, st.left, st.def_hash))
-    _insert_rows(db, SEGMENTS, rows)
-    _insert_rows(db, HISTORY, history)
+    db.insert_rows(SEGMENTS, rows)
+    db.insert_rows(HISTORY, history)
     db.insert(MEMBERS, ["segment", "customer_id"],
               [(u.state.name, c) for u in updates
                for c in sorted(u.members if u.left else u.entered)])
@@ -191,4 +170,4 @@ def write_segments(db: StateDb, updates: list[Update]) -> None:
 def forget_segment(db: StateDb, name: str) -> None:
     """A segment whose definition is gone: its state goes, its history stays."""
     for table in (SEGMENTS, MEMBERS, CHANGES):
-        db.execute(f"DELETE FROM {table} WHERE segment = ?", (name,))
+        db.delete_in(table, "segment", [name])

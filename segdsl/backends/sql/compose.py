@@ -14,10 +14,11 @@ and its customers alias get the suffix of their nesting level, so that no name i
 be mistaken for one of the enclosing query's, whatever an engine's scoping rules. The
 ``IS NOT NULL`` keeps the membership two-valued (``NOT IN`` over a NULL would be unknown).
 
-Where a derived table cannot hold ``WITH`` (T-SQL: ``Rules.nested_with``), x's CTEs move to
-the top of the statement, after the enclosing query's own, and the nested queries are
-numbered through the statement (``_1``, ``_2``, ...) instead of by level, so that two
-references side by side keep distinct names there.
+Where a derived table cannot hold ``WITH`` (``Rules.nested_with``: T-SQL, and Spark, whose
+printer would move them up itself), x's CTEs move to the top of the statement, after the
+enclosing query's own, and the nested queries are numbered through the statement (``_1``,
+``_2``, ...) instead of by level, so that two references side by side keep distinct names
+there.
 """
 
 from __future__ import annotations

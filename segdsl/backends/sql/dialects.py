@@ -13,8 +13,8 @@ from datetime import date
 
 from sqlglot import exp
 
-EXECUTED = ("duckdb", "sqlite", "postgres", "mysql", "clickhouse")
-GENERATED = ("bigquery", "snowflake", "spark", "trino", "redshift", "tsql")
+EXECUTED = ("duckdb", "sqlite", "postgres", "mysql", "clickhouse", "spark")
+GENERATED = ("bigquery", "snowflake", "trino", "redshift", "tsql")
 DIALECTS = EXECUTED + GENERATED
 
 
@@ -175,6 +175,16 @@ class MySQL(Rules):
         return len(pattern.encode("utf-8"))  # RIGHT() on a binary string counts bytes
 
 
+class Spark(Rules):
+    """sqlglot prints Spark SQL with WITH only at the top of a statement: it would move the
+    CTEs of nested queries up there itself, and two segments referred to at the same level
+    would then both define ``segdsl_orders_1`` (DUPLICATED_CTE_NAMES). segdsl hoists them
+    instead, numbered through the statement, as for T-SQL."""
+
+    name = "spark"
+    nested_with = False
+
+
 class PaddedEquality(Rules):
     """Engines whose ``=`` ignores trailing spaces (``'a' = 'a '`` is true): every text
     equality compares ``x`` + a sentinel character with the value + the sentinel, so a
@@ -294,7 +304,7 @@ class ClickHouse(Rules):
 
 RULES: dict[str, Rules] = {name: Rules() for name in DIALECTS}
 RULES.update(postgres=Postgres(), redshift=Redshift(), sqlite=SQLite(), mysql=MySQL(),
-             tsql=TSQL(), clickhouse=ClickHouse())
+             spark=Spark(), tsql=TSQL(), clickhouse=ClickHouse())
 
 
 def rules_for(dialect: str) -> Rules:
