@@ -102,7 +102,9 @@ def test_sigkill_half_way_leaves_the_previous_state(ws: Path) -> None:
 
 def test_two_refreshes_at_once_land_one_after_the_other(ws: Path) -> None:
     _finish(_segdsl(ws, "refresh"))
-    first = _segdsl(ws, "refresh", "--all", "--format", "json", pause=3)
+    # The first holds the lock long enough for the second to start and reach it even on a
+    # loaded machine (starting a process took over 3 s at a load average of 13).
+    first = _segdsl(ws, "refresh", "--all", "--format", "json", pause=10)
     _wait_for(first.stderr, "paused")
     second = _segdsl(ws, "refresh", "--all", "--format", "json")
     out1, _ = _finish(first)
