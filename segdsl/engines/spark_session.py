@@ -26,6 +26,7 @@ import re
 import subprocess
 import sys
 import threading
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -134,6 +135,11 @@ def _forward(stream: IO[bytes]) -> None:
 
 
 def _start(url: SparkUrl) -> SparkSession:
+    # PySpark checks the installed pandas whenever it converts Arrow data and warns about
+    # pandas 3 on every command; segdsl never hands pandas objects to Spark, so the warning
+    # says nothing to a store owner.
+    warnings.filterwarnings("ignore", message="PySpark does not yet fully support pandas",
+                            category=FutureWarning)
     try:
         from pyspark import SparkConf, SparkContext
         from pyspark.java_gateway import launch_gateway
