@@ -123,18 +123,22 @@ def _references_of(seg: ast.Segment) -> tuple[str, ...]:
     return names
 
 
-def in_segment_references(cond: ast.Condition) -> Iterator[ast.InSegment]:
+def walk(cond: ast.Condition) -> Iterator[ast.Condition]:
+    """Every node of a condition, outermost first, left before right."""
     stack = [cond]
     while stack:  # left-deep chains can be long: no recursion
         node = stack.pop()
-        if isinstance(node, ast.InSegment):
-            yield node
-        elif isinstance(node, ast.BoolOp):
+        yield node
+        if isinstance(node, ast.BoolOp):
             stack += [node.right, node.left]
         elif isinstance(node, ast.Not):
             stack.append(node.operand)
         elif isinstance(node, ast.Group):
             stack.append(node.inner)
+
+
+def in_segment_references(cond: ast.Condition) -> Iterator[ast.InSegment]:
+    return (node for node in walk(cond) if isinstance(node, ast.InSegment))
 
 
 _piece_checks: dict[tuple[str, int], tuple[CheckContext, list[Diagnostic]]] = {}

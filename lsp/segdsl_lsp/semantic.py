@@ -14,8 +14,6 @@ from its tokens alone.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 from lark import Token
 
 from segdsl.syntax import ast
@@ -31,25 +29,12 @@ _FIXED = {"COMMENT": (COMMENT, 0), "STRING": (STRING, 0), "NUMBER": (NUMBER, 0),
           "TODAY": (KEYWORD, DATE), "YESTERDAY": (KEYWORD, DATE)}
 
 
-def _walk(cond: ast.Condition) -> Iterator[ast.Condition]:
-    stack = [cond]
-    while stack:  # no recursion: chains are left-deep and may be long
-        node = stack.pop()
-        yield node
-        if isinstance(node, ast.BoolOp):
-            stack += [node.right, node.left]
-        elif isinstance(node, ast.Not):
-            stack.append(node.operand)
-        elif isinstance(node, ast.Group):
-            stack.append(node.inner)
-
-
 def _roles(parsed: ast.SegmentFile) -> dict[int, tuple[int, int]]:
     """What the parse says about identifiers, by start offset."""
     roles: dict[int, tuple[int, int]] = {}
     for seg in parsed.segments:
         roles[seg.name_span.start] = (SEGMENT, DECLARATION)
-        for node in _walk(seg.condition):
+        for node in analysis.walk(seg.condition):
             if isinstance(node, ast.InSegment) and not node.quoted:
                 roles[node.name_span.start] = (SEGMENT, 0)
             operands = [getattr(node, a, None) for a in ("field", "value", "low", "high",
