@@ -50,6 +50,7 @@ from hypothesis import seed as hypothesis_seed  # noqa: E402
 from online_retail_engines import mysql_database, postgres_schema  # noqa: E402
 
 from segdsl.check import check_condition  # noqa: E402
+from segdsl.engines import in_memory  # noqa: E402
 from segdsl.store.model import Store  # noqa: E402
 from segdsl.store.writer import write_folder  # noqa: E402
 from segdsl.syntax.parser import parse_window  # noqa: E402
@@ -230,7 +231,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.examples < 1 or args.jobs < 1:
         raise SystemExit("--examples and --jobs must be at least 1")
-    if args.jobs > 1 and any(not d.endswith(":memory:") for d in args.db):
+    if args.jobs > 1 and any(not in_memory(d.partition("=")[2]) for d in args.db):
         raise SystemExit("--jobs > 1 cannot share a --db database between workers; run one "
                          "soak per database instead")
     if not (args.engines.strip() or args.postgres or args.mysql or args.db):

@@ -19,7 +19,7 @@ from segdsl.store.mapping import DEFAULT_MAPPING, TableMapping
 from segdsl.store.model import Store
 from segdsl.store.reader import read_folder
 
-ENGINES = ("memory", "duckdb", "sqlite", "clickhouse")
+ENGINES = ("memory", "duckdb", "sqlite", "clickhouse", "spark")
 
 
 @dataclass
@@ -165,6 +165,7 @@ def open_session(source: StoreSource) -> Session:
                         custom_types=source.custom_types)  # type: ignore[arg-type]
     if engine == "memory":
         return MemorySession(store)
-    # ClickHouse runs in-process through chDB.
+    # ClickHouse runs in-process through chDB; Spark on a local master, in this process's
+    # own session.
     url = "chdb:///:memory:" if engine == "clickhouse" else f"{engine}:///:memory:"
     return SqlSession(url, store=store, engine_name=engine)

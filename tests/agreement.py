@@ -19,7 +19,7 @@ from strategies import AS_OF, segments, stores
 from segdsl.check import check_condition
 from segdsl.check.typed import CheckedSegment
 from segdsl.context import RunContext
-from segdsl.engines import connect
+from segdsl.engines import connect, in_memory
 from segdsl.runner import MemorySession, Session, SqlSession
 from segdsl.store.model import Store
 from segdsl.syntax.parser import parse_window
@@ -112,6 +112,6 @@ def reloaded(url: str, store: Store) -> Iterator[Session]:
 def opener(url: str, store: Store) -> Opener:
     """How to reach ``store`` in the database at ``url``: an in-memory database lives as long
     as its connection, so it is loaded through the session's own; any other is reloaded."""
-    if url.endswith(":memory:"):
+    if in_memory(url):
         return lambda: SqlSession(url, store=store)
     return lambda: reloaded(url, store)

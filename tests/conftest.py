@@ -105,8 +105,8 @@ def spark_started(tmp_path_factory: pytest.TempPathFactory) -> None:
     try:
         import pyspark  # noqa: F401
     except ImportError:
-        # Not yet required where servers are (CI installs no Spark yet, see .ci/run):
-        # SEGDSL_REQUIRE_SPARK=1 makes a missing PySpark a failure.
+        # An optional extra: skipped without it, except where SEGDSL_REQUIRE_SPARK=1 (.ci/run)
+        # makes a missing PySpark a failure.
         reason = "PySpark is not installed (pip install 'segdsl[spark]')"
         if os.environ.get("SEGDSL_REQUIRE_SPARK") == "1":
             pytest.fail(f"{reason} (SEGDSL_REQUIRE_SPARK=1)")

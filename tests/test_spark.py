@@ -33,6 +33,7 @@ EXAMPLES = Path(__file__).parents[1] / "examples" / "online-retail"
     ("spark://m1//data/s", SparkUrl("spark://m1:7077", "/data/s", None)),
     ("spark:///?database=shop&spark.sql.catalogImplementation=hive&master=yarn",
      SparkUrl("yarn", None, "shop", (("spark.sql.catalogImplementation", "hive"),))),
+    ("spark:///:memory:?master=local[2]", SparkUrl("local[2]", None, None, memory=True)),
 ])
 def test_urls(url: str, expected: SparkUrl) -> None:
     assert parse_url(url) == expected
@@ -45,6 +46,7 @@ def test_urls(url: str, expected: SparkUrl) -> None:
     ("spark://m1:7077/x?master=local", "host names the master"),
     ("spark:///x?mastr=local", "unknown parameter 'mastr'"),
     ("sparky:///x", "a Spark URL is"),
+    ("spark:///:memory:?database=d", "in-memory store has no catalog database"),
 ])
 def test_bad_urls_are_refused_in_words(url: str, message: str) -> None:
     with pytest.raises(UsageError, match=message):
@@ -144,3 +146,13 @@ def test_the_command_line_is_quiet(spark_started: None, tmp_path: Path) -> None:
                          capture_output=True, text=True, timeout=600)
     assert ran.returncode == 0 and ran.stderr == "", ran.stderr
     assert json.loads(ran.stdout)["count"] > 0
+    # A folder run on Spark (`--engine spark`) selects the same customers as in memory.
+    answers = {}
+    for engine in ("spark", "memory"):
+        one = subprocess.run([*segdsl, "run", "--data", str(EXAMPLES), "--engine", engine,
+                              "--expr", 'country = "France"', "--as-of", "2011-12-09",
+                              "--format", "json"], capture_output=True, text=True, timeout=600)
+        assert one.returncode == 0 and one.stderr == "", one.stderr
+        answers[engine] = json.loads(one.stdout)
+    assert answers["spark"]["engine"] == "spark"
+    assert answers["spark"]["customer_ids"] == answers["memory"]["customer_ids"] != []

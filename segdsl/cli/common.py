@@ -21,7 +21,7 @@ from segdsl.check.checker import check_window
 from segdsl.check.dates import parse_iso_date
 from segdsl.config import Config, load_config
 from segdsl.errors import DataError, EngineError, SegdslError, SegmentError, UsageError
-from segdsl.runner import StoreSource
+from segdsl.runner import ENGINES, StoreSource
 from segdsl.syntax import ast
 from segdsl.syntax.parser import parse_window
 
@@ -144,9 +144,9 @@ def window_options(f: F) -> F:
 def store_options(f: F) -> F:
     f = click.option("--config", "config_path", type=click.Path(dir_okay=False),
                      help="segdsl.toml to read (default: ./segdsl.toml if present).")(f)
-    f = click.option("--engine", type=click.Choice(["memory", "duckdb", "sqlite", "clickhouse"],
-                     case_sensitive=False), help="Where to run a --data store "
-                     "(default duckdb; clickhouse: in-process chDB).")(f)
+    f = click.option("--engine", type=click.Choice(list(ENGINES), case_sensitive=False),
+                     help="Where to run a --data store (default duckdb; clickhouse: "
+                     "in-process chDB; spark: a local Spark session).")(f)
     f = click.option("--db", metavar="URL", help="A database: duckdb:///path, sqlite:///path, "
                      "postgresql://user@host/db, mysql://user@host/db, chdb:///folder, "
                      "clickhouse://user@host:port/db, spark:///folder.")(f)

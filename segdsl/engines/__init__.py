@@ -48,6 +48,17 @@ def _path(url: str, scheme: str, create: bool) -> str:
     return path
 
 
+def in_memory(url: str) -> bool:
+    """Whether ``url`` names a database that lives only as long as its connection.
+
+    >>> in_memory("duckdb:///:memory:"), in_memory("spark:///:memory:?master=local[2]")
+    (True, True)
+    >>> in_memory("chdb:///tmp/store")
+    False
+    """
+    return url.split("?", 1)[0].endswith(":memory:")
+
+
 def missing_file(url: str) -> Path | None:
     """The database file a ``duckdb:///``/``sqlite:///`` URL names, when it does not exist."""
     for scheme in ("duckdb", "sqlite"):
@@ -92,4 +103,4 @@ def connect(url: str, *, create: bool = True) -> Engine:
                      "clickhouse:// and spark://")
 
 
-__all__ = ["SCHEMES", "Engine", "StoreInfo", "connect"]
+__all__ = ["SCHEMES", "Engine", "StoreInfo", "connect", "in_memory"]

@@ -1,4 +1,5 @@
-"""Spark SQL through PySpark: a folder of Parquet tables, or the tables of a catalog database.
+"""Spark SQL through PySpark: a folder of Parquet tables, the tables of a catalog database, or
+(``spark:///:memory:``) DataFrames that live as long as the engine.
 
 URLs and the process-wide session are in :mod:`segdsl.engines.spark_session`. Parquet and
 Spark's session catalog have no transactions, no DELETE and no indexes, so writes are staged:
@@ -52,12 +53,17 @@ class SparkEngine(Engine):
             raise UsageError(f"{folder}: no such store folder; load a store into it with "
                              "`segdsl load`")
         self.session = session_for(self.where)
-        self._tables_of: _Storage = (_Folder(self.session, self.where) if self.where.folder
-                                     else _Catalog(self.session, self.where))
+        self._tables_of: _Storage = (
+            _Folder(self.session, self.where) if self.where.folder
+            else _Memory(self.session, self.where) if self.where.memory
+            else _Catalog(self.session, self.where))
+        # The temporary views this engine made; kept here because listing the session's
+        # catalog lists every table of the current database too, which costs a round trip.
+        self._views: set[str] = set()
         with self._errors("opening the store"):
             self._tables_of.check(create)
             self._live = self._tables_of.names()
-            self._tables_of.show(self._live)
+            self._show(self._live)
         self._pending: dict[str, DataFrame | None] = {}  # None: dropped
         self._lock_file: IO[bytes] | None = None
 
@@ -82,9 +88,8 @@ class SparkEngine(Engine):
         """The tables as this transaction sees them; the live ones are listed afresh, as
         other processes (or SQL run here) may have added some."""
         live = self._tables_of.names()
-        self._tables_of.show(live - self._live - set(self._pending))
-        for gone in self._live - live - set(self._pending):
-            self.session.catalog.dropTempView(gone)
+        self._show(live - self._live - set(self._pending))
+        self._drop_views(self._live - live - set(self._pending))
         self._live = live
         return ({n for n in live if n not in self._pending}
                 | {n for n, f in self._pending.items() if f is not None})
@@ -92,8 +97,9 @@ class SparkEngine(Engine):
     def _tables(self, schema: str | None) -> set[str]:
         if schema is None:
             return self._names()
-        if self.where.folder:
-            raise UsageError(f"{self.url}: a folder of Parquet tables has no schemas (mapping "
+        if self.where.folder or self.where.memory:
+            kind = "an in-memory store" if self.where.memory else "a folder of Parquet tables"
+            raise UsageError(f"{self.url}: {kind} has no schemas (mapping "
                              f"schema {schema!r}); use ?database=NAME for a catalog's tables")
         return _Catalog(self.session, self.where).names(schema)
 
@@ -106,12 +112,22 @@ class SparkEngine(Engine):
     def _sql_type(self, col: Col, money_scale: int) -> str:
         return f"DECIMAL(38, {money_scale})" if col is Col.MONEY else _TYPES[col]
 
+    def _show(self, names: set[str]) -> None:
+        self._tables_of.show(names)
+        self._views |= names
+
+    def _drop_views(self, names: set[str]) -> None:
+        for name in names & self._views:
+            self.session.catalog.dropTempView(name)
+        self._views -= names
+
     def _stage(self, name: str, frame: DataFrame | None) -> None:
         self._pending[name] = frame
         if frame is None:
-            self.session.catalog.dropTempView(name)
+            self._drop_views({name})
         else:
             frame.createOrReplaceTempView(name)
+            self._views.add(name)
 
     def _frame(self, name: str) -> DataFrame:
         return self.session.table(self.quote(name))
@@ -122,15 +138,20 @@ class SparkEngine(Engine):
         ddl = ", ".join(f"{self.quote(n)} {self._sql_type(c, money_scale)}"
                         for n, c in table.columns)
         schema = cast(StructType, StructType.fromDDL(ddl))
-        self._stage(table.name, self.session.createDataFrame([], schema))
+        self._stage(table.name, self._arrow_frame(schema, [[] for _ in schema.fields]))
+
+    def _arrow_frame(self, schema: StructType, columns: Sequence[Sequence[Any]]) -> DataFrame:
+        """A DataFrame of these column values, handed to the JVM as Arrow: a list of rows
+        would become a Python RDD, which every query reading the table (an empty one too)
+        scans through Python worker processes."""
+        arrays = [pa.array(values, type=_arrow_type(f.dataType))
+                  for f, values in zip(schema.fields, columns, strict=True)]
+        table = pa.Table.from_arrays(arrays, names=[f.name for f in schema.fields])
+        return self.session.createDataFrame(table, schema=schema)
 
     def _insert(self, table: Table) -> None:
         current = self._frame(table.name)
-        arrays = [pa.array(values, type=_arrow_type(f.dataType))
-                  for f, values in zip(current.schema.fields, table.data, strict=True)]
-        names = [f.name for f in current.schema.fields]
-        rows = self.session.createDataFrame(pa.Table.from_arrays(arrays, names=names),
-                                            schema=current.schema)
+        rows = self._arrow_frame(current.schema, table.data)
         self._stage(table.name, current.unionByName(rows))
 
     def _drop(self, name: str) -> None:
@@ -140,7 +161,8 @@ class SparkEngine(Engine):
         pass  # Parquet has no indexes; Spark joins by hashing
 
     def create_state_table(self, name: str, columns: str, index: str | None) -> None:
-        self._stage(name, self.session.createDataFrame([], _schema_of(columns)))
+        schema = _schema_of(columns)
+        self._stage(name, self._arrow_frame(schema, [[] for _ in schema.fields]))
 
     def delete_state_rows(self, table: str, column: str, values: Sequence[str]) -> None:
         from pyspark.sql import functions as F
@@ -151,7 +173,7 @@ class SparkEngine(Engine):
     def insert_state_rows(self, table: str, rows: Sequence[tuple[Any, ...]]) -> None:
         if rows:
             current = self._frame(table)
-            new = self.session.createDataFrame(list(rows), schema=current.schema)
+            new = self._arrow_frame(current.schema, list(zip(*rows, strict=True)))
             self._stage(table, current.unionByName(new))
 
     def _begin(self) -> None:
@@ -177,11 +199,9 @@ class SparkEngine(Engine):
 
     def _reset(self) -> None:
         """Temporary views back on the live tables, as they are now."""
-        for name in self.session.catalog.listTables():
-            if name.isTemporary:
-                self.session.catalog.dropTempView(name.name)
+        self._drop_views(set(self._views))
         self._live = self._tables_of.names()
-        self._tables_of.show(self._live)
+        self._show(self._live)
 
     def _lock_store(self) -> None:
         folder = self.where.folder
@@ -199,9 +219,7 @@ class SparkEngine(Engine):
     def close(self) -> None:
         with contextlib.suppress(Exception):  # the JVM may be gone already
             self._rollback()
-            for name in self.session.catalog.listTables():
-                if name.isTemporary:
-                    self.session.catalog.dropTempView(name.name)
+            self._drop_views(set(self._views))
         self._unlock()
 
 
@@ -290,6 +308,29 @@ class _Folder(_Storage):
                     self.fs.rename(self._path(stage, name), self._child(name))
         finally:
             self.fs.delete(stage, True)
+
+
+class _Memory(_Storage):
+    """DataFrames of this session: publishing keeps the new versions, nothing is written. The
+    data a store is loaded with is local to the driver, so the frames stay small plans."""
+
+    def __init__(self, session: SparkSession, where: SparkUrl):
+        super().__init__(session, where)
+        self.frames: dict[str, DataFrame] = {}
+
+    def names(self) -> set[str]:
+        return set(self.frames)
+
+    def show(self, names: set[str]) -> None:
+        for name in names:
+            self.frames[name].createOrReplaceTempView(name)
+
+    def publish(self, pending: dict[str, DataFrame | None]) -> None:
+        for name, frame in pending.items():
+            if frame is None:
+                self.frames.pop(name, None)
+            else:
+                self.frames[name] = frame
 
 
 class _Catalog(_Storage):

@@ -6,6 +6,7 @@ A URL names the master and where the store's tables are::
     spark:////data/store?master=local[2]
     spark://host:7077/?path=hdfs://nn:8020/store        a standalone cluster, a shared folder
     spark:///?database=shop&spark.sql.catalogImplementation=hive   a catalog's tables
+    spark:///:memory:                   tables held by this session only (tests, --engine spark)
 
 As with ``duckdb:///``, the path after the third slash is relative unless it starts with a
 fourth. Parameters: ``master`` (local master or ``yarn``, ``k8s://...``: without a host only),
@@ -52,6 +53,8 @@ class SparkUrl:
     folder: str | None  # Parquet tables, one sub-folder each (a local path or a Hadoop URI)
     database: str | None  # or: the tables of this catalog database
     conf: tuple[tuple[str, str], ...] = ()
+    memory: bool = False  # or: DataFrames of this session, gone when it closes
+
 
     @property
     def local(self) -> bool:
@@ -88,6 +91,10 @@ def parse_url(url: str) -> SparkUrl:
         raise UsageError(f"{url}: give the folder once, in the path or as path=")
     folder = path or params.get("path") or None
     database = params.get("database") or None
+    if folder == ":memory:":
+        if database is not None:
+            raise UsageError(f"{url}: an in-memory store has no catalog database")
+        return SparkUrl(master, None, None, tuple(conf), memory=True)
     if (folder is None) == (database is None):
         raise UsageError(f"{url}: {'name' if folder is None else 'give'} either a folder of "
                          "Parquet tables (spark:///path) or a catalog database "
