@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import sys
 import time
 from collections.abc import Iterator
@@ -38,22 +37,17 @@ sys.path[:0] = [str(HERE), str(HERE.parent / "tests")]
 from agreement import (  # noqa: E402 - the tests folder is put on the path just above
     CTX,
     Case,
-    Disagreement,
-    Expected,
     cases,
     disagreements,
     expected_answers,
     opener,
+    save_case,
 )
 from hypothesis import HealthCheck, Phase, Verbosity, given, settings  # noqa: E402
 from hypothesis import seed as hypothesis_seed  # noqa: E402
 from online_retail_engines import mysql_database, postgres_schema  # noqa: E402
 
-from segdsl.check import check_condition  # noqa: E402
 from segdsl.engines import in_memory  # noqa: E402
-from segdsl.store.model import Store  # noqa: E402
-from segdsl.store.writer import write_folder  # noqa: E402
-from segdsl.syntax.parser import parse_window  # noqa: E402
 
 EMBEDDED = {"duckdb": "duckdb:///:memory:", "sqlite": "sqlite:///:memory:"}
 # The parser raises the recursion limit on first use; raising it before hypothesis starts
@@ -109,37 +103,6 @@ class Soak:
 
 class TimeUp(Exception):
     """--minutes have passed: stop generating."""
-
-
-def save_case(out: Path, store: Store, e: Expected, engine: str, d: Disagreement | None,
-              error: str | None) -> Path:
-    """A folder that replays the example with ``segdsl run``."""
-    out.mkdir(parents=True, exist_ok=True)
-    n = 1 + sum(1 for p in out.iterdir() if p.name.startswith(f"{engine}-"))
-    folder = out / f"{engine}-{n:04d}"
-    write_folder(store, folder / "store")
-    types = "\n".join(f'"{name}" = "{column.type}"'
-                      for name, column in store.customers.custom.items())
-    (folder / "segdsl.toml").write_text(f'data = "store"\ntimezone = "{store.timezone}"\n'
-                                        f"[custom_types]\n{types}\n", encoding="utf-8")
-    window = usable_window(store, e.text, e.window)
-    lines = ['segment soak_case "Soak case"', *([f"  window {window}"] if window else []),
-             f"  where {e.text}", ""]
-    (folder / "segment.seg").write_text("\n".join(lines), encoding="utf-8")
-    details = {"engine": engine, "as_of": CTX.as_of.isoformat(), "condition": e.text,
-               "window": window, "expected": e.ids, "got": d.got if d else None,
-               "sql": d.sql if d else None, "error": error}
-    (folder / "case.json").write_text(json.dumps(details, ensure_ascii=False, indent=2) + "\n",
-                                      encoding="utf-8")
-    return folder
-
-
-def usable_window(store: Store, text: str, window: str | None) -> str | None:
-    """The window as the comparison used it: dropped when it starts after it ends (E219)."""
-    if window is None:
-        return None
-    result = check_condition(text, schema=store.schema(), window=parse_window(window))
-    return None if any(d.code == "E219" for d in result.diagnostics) else window
 
 
 def generate(soak: Soak, examples: int, seed: int | None) -> None:

@@ -10,8 +10,10 @@ Budget: ``SEGDSL_DIFF_EXAMPLES`` (default 150) examples for the in-process engin
 ``SEGDSL_DIFF_SERVER_EXAMPLES`` (default 25) per server and ``SEGDSL_DIFF_SPARK_EXAMPLES``
 (default 8: each query costs Spark about a second) for Spark, each with :data:`PER_STORE`
 segments.
-A failure shrinks to a small store and segment, and prints the store as CSV tables with the
-segment text (hypothesis ``note``) so it can be replayed with ``segdsl run``.
+A failure shrinks to a small store and segment, prints the store as CSV tables with the
+segment text (hypothesis ``note``), and saves the minimal example as a regression case in
+tests/regressions/new/ (``SEGDSL_DIFF_SAVE`` names another folder), which ``segdsl run``
+replays and tests/test_regressions.py runs on every engine.
 """
 
 from __future__ import annotations
@@ -20,13 +22,15 @@ import os
 import sys
 from collections import Counter
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
-from agreement import CTX, cases, checked, disagreements, expected_answers
+from agreement import CTX, cases, checked, disagreements, expected_answers, save_case
 from agreement import embedded as _embedded
 from agreement import reloaded as _reloaded
 from hypothesis import HealthCheck, event, given, note, settings
 from hypothesis import strategies as st
+from hypothesis.control import current_build_context
 from strategies import Pools, combine, segments, store_as_csv, stores, window_texts
 
 from segdsl.backends.memory import matches
@@ -44,6 +48,7 @@ sys.setrecursionlimit(max(sys.getrecursionlimit(), 10_000))
 EXAMPLES = int(os.environ.get("SEGDSL_DIFF_EXAMPLES", "150"))
 SERVER_EXAMPLES = int(os.environ.get("SEGDSL_DIFF_SERVER_EXAMPLES", "25"))
 SPARK_EXAMPLES = int(os.environ.get("SEGDSL_DIFF_SPARK_EXAMPLES", "8"))
+SAVE_TO = Path(os.environ.get("SEGDSL_DIFF_SAVE", Path(__file__).parent / "regressions" / "new"))
 
 # How the segments split their store, over the whole run: the assertion in
 # test_segments_are_discriminating keeps the generator honest (a differential test whose
@@ -74,6 +79,9 @@ def compare(store: Store, segs: list[tuple[str, str | None]],
         for d in found:
             note(f"segment: {d.expected.text}\nwindow: {d.expected.window}\nSQL ({name}):\n"
                  f"{d.sql}")
+            # Only the shrunk example that hypothesis replays last is worth keeping.
+            if current_build_context().is_final:
+                note(f"saved as {save_case(SAVE_TO, store, d.expected, name, d, None)}")
         assert not found, found[0].message()
 
 
