@@ -236,6 +236,14 @@ def test_a_database_without_a_store_says_so(tmp_path: Path) -> None:
     assert "has no customers and orders tables: it holds no store" in result.stderr
 
 
+@pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
+def test_an_in_memory_database_url_points_to_the_engine_option(engine: str) -> None:
+    result = invoke("run", "--db", f"{engine}:///:memory:", "--expr", "orders > 1")
+    assert result.exit_code == 2
+    assert "empty in every new process" in result.stderr
+    assert f"--data DIR --engine {engine}" in result.stderr
+
+
 def test_window_options_are_judged_as_options(tmp_path: Path) -> None:
     store = write_store(tmp_path / "s", "")
     result = invoke("run", "--data", str(store), "--expr", "orders > 1", "--from", "2011-12-01",

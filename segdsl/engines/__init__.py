@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from segdsl.engines.base import Engine, StoreInfo
+from segdsl.engines.base import Engine, StoreInfo, in_memory
 from segdsl.errors import UsageError
 
 SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql", "chdb", "clickhouse", "spark")
@@ -46,17 +46,6 @@ def _path(url: str, scheme: str, create: bool) -> str:
         raise UsageError(f"{url}: no such database file ({Path(path).resolve()}); load a store "
                          "into it with `segdsl load`")
     return path
-
-
-def in_memory(url: str) -> bool:
-    """Whether ``url`` names a database that lives only as long as its connection.
-
-    >>> in_memory("duckdb:///:memory:"), in_memory("spark:///:memory:?master=local[2]")
-    (True, True)
-    >>> in_memory("chdb:///tmp/store")
-    False
-    """
-    return url.split("?", 1)[0].endswith(":memory:")
 
 
 def missing_file(url: str) -> Path | None:

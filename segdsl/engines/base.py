@@ -34,6 +34,17 @@ DEFAULT_MONEY_SCALE = 2
 STATE_PARAMS = 900
 
 
+def in_memory(url: str) -> bool:
+    """Whether ``url`` names a database that lives only as long as its connection.
+
+    >>> in_memory("duckdb:///:memory:"), in_memory("spark:///:memory:?master=local[2]")
+    (True, True)
+    >>> in_memory("chdb:///tmp/store")
+    False
+    """
+    return url.split("?", 1)[0].endswith(":memory:")
+
+
 @dataclass(frozen=True)
 class StoreInfo:
     """What a database holds, through a mapping: canonical tables, custom attributes."""
@@ -54,6 +65,10 @@ class StoreInfo:
         """Refuse a database that holds no store (a new workspace, a wrong URL) in words,
         before a query fails on a missing table."""
         missing = [t for t in ("customers", "orders") if t not in self.tables]
+        if missing and in_memory(where):
+            raise UsageError(f"{where} is an in-memory database, empty in every new process: "
+                             "to run a folder of files on it, use --data DIR --engine "
+                             f"{where.split(':', 1)[0].replace('chdb', 'clickhouse')}")
         if missing:
             names = " and ".join(mapping.table(t) for t in missing)
             raise UsageError(f"{where} has no {names} table{'s' if len(missing) > 1 else ''}: "

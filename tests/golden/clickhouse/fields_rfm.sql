@@ -1,0 +1,107 @@
+WITH "segdsl_orders" AS (
+  SELECT
+    "o"."order_id" AS "order_id",
+    "o"."customer_id" AS "customer_id",
+    CAST("o"."ordered_at" AS Nullable(Date32)) AS "local_date",
+    CAST(ROUND("o"."total" * 100, 0) AS Nullable(Int64)) AS "total_minor"
+  FROM "orders" AS "o"
+  WHERE
+    "o"."customer_id" IN (
+      SELECT
+        "k"."customer_id"
+      FROM "customers" AS "k"
+    )
+    AND CAST("o"."ordered_at" AS Nullable(Date32)) <= CAST('2024-03-31' AS Nullable(Date32))
+), "segdsl_agg" AS (
+  SELECT
+    "segdsl_orders"."customer_id" AS "customer_id",
+    COUNT(DISTINCT "segdsl_orders"."order_id") AS "orders",
+    SUM("segdsl_orders"."total_minor") AS "sum_minor",
+    MIN("segdsl_orders"."local_date") AS "first_date",
+    MAX("segdsl_orders"."local_date") AS "last_date"
+  FROM "segdsl_orders"
+  GROUP BY
+    "segdsl_orders"."customer_id"
+), "segdsl_store" AS (
+  SELECT
+    SUM("segdsl_orders"."total_minor") AS "sum_minor",
+    COUNT(*) AS "n"
+  FROM "segdsl_orders"
+), "segdsl_rank" AS (
+  SELECT
+    "segdsl_agg"."customer_id" AS "customer_id",
+    RANK() OVER (ORDER BY "segdsl_agg"."last_date" NULLS FIRST) - 1 AS "recency",
+    RANK() OVER (ORDER BY "segdsl_agg"."orders" NULLS FIRST) - 1 AS "frequency",
+    RANK() OVER (ORDER BY "segdsl_agg"."sum_minor" NULLS FIRST) - 1 AS "monetary",
+    COUNT(*) OVER () AS "n"
+  FROM "segdsl_agg"
+), "segdsl_rfm" AS (
+  SELECT
+    "segdsl_rank"."customer_id" AS "customer_id",
+    CASE
+      WHEN 5 * "segdsl_rank"."recency" >= 4 * "segdsl_rank"."n"
+      THEN 5
+      WHEN 5 * "segdsl_rank"."recency" >= 3 * "segdsl_rank"."n"
+      THEN 4
+      WHEN 5 * "segdsl_rank"."recency" >= 2 * "segdsl_rank"."n"
+      THEN 3
+      WHEN 5 * "segdsl_rank"."recency" >= "segdsl_rank"."n"
+      THEN 2
+      ELSE 1
+    END AS "recency",
+    CASE
+      WHEN 5 * "segdsl_rank"."frequency" >= 4 * "segdsl_rank"."n"
+      THEN 5
+      WHEN 5 * "segdsl_rank"."frequency" >= 3 * "segdsl_rank"."n"
+      THEN 4
+      WHEN 5 * "segdsl_rank"."frequency" >= 2 * "segdsl_rank"."n"
+      THEN 3
+      WHEN 5 * "segdsl_rank"."frequency" >= "segdsl_rank"."n"
+      THEN 2
+      ELSE 1
+    END AS "frequency",
+    CASE
+      WHEN 5 * "segdsl_rank"."monetary" >= 4 * "segdsl_rank"."n"
+      THEN 5
+      WHEN 5 * "segdsl_rank"."monetary" >= 3 * "segdsl_rank"."n"
+      THEN 4
+      WHEN 5 * "segdsl_rank"."monetary" >= 2 * "segdsl_rank"."n"
+      THEN 3
+      WHEN 5 * "segdsl_rank"."monetary" >= "segdsl_rank"."n"
+      THEN 2
+      ELSE 1
+    END AS "monetary"
+  FROM "segdsl_rank"
+)
+SELECT
+  "c"."customer_id" AS "customer_id",
+  COALESCE("segdsl_agg"."orders", 0) AS "orders",
+  CAST(CAST(COALESCE("segdsl_agg"."sum_minor", 0) AS Nullable(Decimal(38, 0))) * CAST('0.01' AS Nullable(Decimal(38, 2))) AS Nullable(Decimal(38, 2))) AS "amount_spent",
+  CAST("segdsl_agg"."sum_minor" AS Nullable(Float64)) / (
+    "segdsl_agg"."orders" * 100
+  ) AS "aov",
+  "segdsl_agg"."first_date" AS "first_order_date",
+  "segdsl_agg"."last_date" AS "last_order_date",
+  DATE_DIFF(DAY, "segdsl_agg"."last_date", CAST('2024-03-31' AS Nullable(Date32))) AS "days_since_last_order"
+FROM "customers" AS "c"
+LEFT JOIN "segdsl_agg"
+  ON "segdsl_agg"."customer_id" = "c"."customer_id"
+CROSS JOIN "segdsl_store"
+LEFT JOIN "segdsl_rfm"
+  ON "segdsl_rfm"."customer_id" = "c"."customer_id"
+WHERE
+  (
+    NOT (
+      "segdsl_rfm"."recency" IS NULL
+    ) AND "segdsl_rfm"."recency" > 2
+  )
+  AND (
+    NOT (
+      "segdsl_agg"."orders" IS NULL
+    )
+    AND "segdsl_store"."n" > 0
+    AND CAST("segdsl_agg"."sum_minor" AS Nullable(Decimal(38, 0))) * "segdsl_store"."n" > CAST("segdsl_store"."sum_minor" AS Nullable(Decimal(38, 0))) * "segdsl_agg"."orders"
+  )
+ORDER BY
+  "c"."customer_id"
+SETTINGS join_use_nulls = 1
