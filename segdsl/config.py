@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from segdsl.catalog import FieldType
+from segdsl.engines.urls import in_memory
 from segdsl.errors import UsageError
 from segdsl.store.mapping import DEFAULT_MAPPING, TableMapping
 
@@ -67,11 +68,15 @@ def resolve_db_url(url: str, base: Path) -> str:
     'duckdb:////ws/segdsl.duckdb'
     >>> resolve_db_url("duckdb:////abs/x.duckdb", Path("/ws"))
     'duckdb:////abs/x.duckdb'
+    >>> resolve_db_url("chdb:///store", Path("/ws"))
+    'chdb:////ws/store'
+    >>> resolve_db_url("spark:///:memory:?master=local[2]", Path("/ws"))
+    'spark:///:memory:?master=local[2]'
     """
-    for scheme in ("duckdb", "sqlite", "spark"):
+    for scheme in ("duckdb", "sqlite", "chdb", "spark"):
         prefix = f"{scheme}:///"
         rest = url[len(prefix):]
-        if url.startswith(prefix) and rest not in ("", ":memory:") \
+        if url.startswith(prefix) and rest not in ("", ":memory:") and not in_memory(url) \
                 and not rest.startswith(("/", "?")):
             return f"{prefix}{(base / rest).resolve()}"
     return url

@@ -236,6 +236,49 @@ def test_a_database_without_a_store_says_so(tmp_path: Path) -> None:
     assert "has no customers and orders tables: it holds no store" in result.stderr
 
 
+@pytest.mark.parametrize("url", ["duckdb:///:memory:", "sqlite:///:memory:"])
+def test_loading_a_database_that_forgets_everything_is_refused(url: str, tmp_path: Path
+                                                               ) -> None:
+    """`load` and `import` would report success and keep nothing."""
+    result = invoke("load", "--data", str(EXAMPLES / "online-retail"), "--db", url)
+    assert result.exit_code == 2 and "keeps nothing once this command ends" in result.stderr
+    assert "--data DIR --engine" in result.stderr
+    result = invoke("import", str(EXAMPLES / "online-retail-lines.csv"), "--preset",
+                    "online-retail", "--out", str(tmp_path / "out"), "--db", url)
+    assert result.exit_code == 2 and "keeps nothing" in result.stderr
+
+
+def test_a_workspace_in_an_in_memory_database_is_refused(tmp_path: Path) -> None:
+    invoke("init", str(tmp_path / "w"))
+    toml = tmp_path / "w" / "segdsl.toml"
+    lines = [line for line in toml.read_text().splitlines()
+             if not line.startswith(("db ", "db=", "data ", "data="))]
+    toml.write_text('db = "duckdb:///:memory:"\n' + "\n".join(lines) + "\n")
+    result = invoke("refresh", "-w", str(tmp_path / "w"))
+    assert result.exit_code == 2 and "a workspace keeps its segments' state" in result.stderr
+
+
+@pytest.mark.parametrize(("url", "message"), [
+    ("duckdb:///", "names a file and takes no parameters"),
+    ("sqlite:///x.db?mode=ro", "names a file and takes no parameters"),
+    ("chdb:///", "names a folder and takes no parameters"),
+    ("chdb:///q?foo=bar", "names a folder and takes no parameters"),
+])
+def test_a_database_url_without_a_path_or_with_parameters_is_refused(url: str,
+                                                                     message: str) -> None:
+    for args in (["load", "--data", str(EXAMPLES / "online-retail")],
+                 ["run", "--expr", "orders > 1"]):
+        result = invoke(*args, "--db", url)
+        assert result.exit_code == 2 and message in result.stderr, (args, result.stderr)
+
+
+def test_a_file_is_not_a_spark_store_and_no_jvm_starts_to_say_so(tmp_path: Path) -> None:
+    (tmp_path / "afile").write_text("x")
+    result = invoke("load", "--data", str(EXAMPLES / "online-retail"), "--db",
+                    f"spark:///{tmp_path / 'afile'}")
+    assert result.exit_code == 2 and "is a file; a Spark store is a folder" in result.stderr
+
+
 @pytest.mark.parametrize("engine", ["duckdb", "sqlite"])
 def test_an_in_memory_database_url_points_to_the_engine_option(engine: str) -> None:
     result = invoke("run", "--db", f"{engine}:///:memory:", "--expr", "orders > 1")
@@ -315,3 +358,17 @@ def test_show_sql_with_the_memory_engine_says_there_is_none(tmp_path: Path) -> N
                     "--as-of", "2024-02-01", "--show-sql")
     assert result.exit_code == 0 and "Customers: 1 customer" in result.stdout
     assert "the memory engine runs no SQL" in result.stderr and "SELECT" not in result.stdout
+
+
+@pytest.mark.parametrize("args", [
+    ["compile", "--format", "json", "--dialect", "bogus", "--expr", "orders > 1"],
+    ["run", "--format", "json", "--bogus-option"],
+    ["run", "--bogus-option", "--format=json"],
+])
+def test_a_bad_option_with_format_json_is_a_json_usage_error(args: list[str]) -> None:
+    result = invoke(*args)
+    assert result.exit_code == 2
+    doc = json.loads(result.stdout)
+    assert doc["ok"] is False and doc["error"]["code"] == "usage"
+    assert "bogus" in doc["error"]["message"]
+    assert "Usage:" in result.stderr  # click's own help line still goes to stderr

@@ -271,6 +271,21 @@ def test_clickhouse(chdb_url: str, store: Store) -> None:
         full_check(engine, store)
 
 
+@pytest.mark.clickhouse
+def test_a_chdb_folder_in_use_by_another_process_is_said_in_one_line(chdb_url: str,
+                                                                     store: Store) -> None:
+    with connect(chdb_url) as engine:
+        engine.load(store)
+        ran = subprocess.run([str(Path(sys.executable).with_name("segdsl")), "run", "--db",
+                              chdb_url, "--expr", "orders > 1"], capture_output=True, text=True,
+                             timeout=120)
+    assert ran.returncode == 1
+    assert ran.stderr.strip().splitlines() == [
+        f"error: clickhouse: the chDB folder {chdb_url.removeprefix('chdb:///')} is in use by "
+        "another process (chDB opens a folder in one process at a time); try again when it "
+        "is done"]
+
+
 WITH_FIELDS_URLS = ["duckdb:///:memory:", "sqlite:///:memory:", "chdb:///:memory:",
                     pytest.param("spark", marks=pytest.mark.spark)]
 

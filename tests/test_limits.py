@@ -43,6 +43,12 @@ def _alternating(n: int) -> str:
     return " ".join(parts)
 
 
+def _in_list(n: int) -> str:
+    """An IN list of n values (each one a comparison: aov compares by cross-multiplying)."""
+    values = [f"{100 + i}.01" for i in range(n - 1)] + ["15"]
+    return f"aov IN ({', '.join(values)})"
+
+
 def _deep(n: int) -> str:
     """NOT and parentheses nested n levels deep."""
     text = 'country = "GB"'
@@ -74,13 +80,15 @@ def _answers(folder: Path, urls: list[str], texts: list[str]) -> list[list[list[
 
 
 def _at_the_limit() -> list[str]:
-    return [_long_chain(MAX_COMPARISONS), _alternating(MAX_DEPTH + 1), _deep(MAX_DEPTH)]
+    return [_long_chain(MAX_COMPARISONS), _alternating(MAX_DEPTH + 1), _deep(MAX_DEPTH),
+            _in_list(MAX_COMPARISONS)]
 
 
 def test_at_the_limit_every_local_engine_agrees(tmp_path: Path) -> None:
     answers = _answers(_store(tmp_path), [], _at_the_limit())
     # worked out by hand: a (orders, spent 30), b (spent 5, FR), c (no orders, no country)
-    assert answers[0] == [["a", "b"], ["a"], ["a"]]  # the alternating chain ends "AND spent >= 15"
+    # the alternating chain ends "AND spent >= 15"; a's aov is 15
+    assert answers[0] == [["a", "b"], ["a"], ["a"], ["a"]]
     assert all(a == answers[0] for a in answers)
 
 
@@ -96,9 +104,23 @@ def test_at_the_limit_mysql_agrees(tmp_path: Path, mysql_url: str) -> None:
     assert all(a == answers[0] for a in answers)
 
 
+@pytest.mark.clickhouse
+def test_at_the_limit_clickhouse_agrees(tmp_path: Path, chdb_url: str) -> None:
+    answers = _answers(_store(tmp_path), [chdb_url], _at_the_limit())
+    assert all(a == answers[0] for a in answers)
+
+
+@pytest.mark.spark
+def test_at_the_limit_spark_agrees(tmp_path: Path, spark_url: str) -> None:
+    answers = _answers(_store(tmp_path), [spark_url], _at_the_limit())
+    assert all(a == answers[0] for a in answers)
+
+
 @pytest.mark.parametrize("text,code", [
     (_long_chain(MAX_COMPARISONS + 1), "E106"),
     (_long_chain(20_000), "E106"),
+    (_in_list(MAX_COMPARISONS + 1), "E106"),
+    (f"orders >= 1 AND {_in_list(MAX_COMPARISONS)}", "E106"),
     (_deep(MAX_DEPTH + 1), "E107"),
     (_alternating(MAX_DEPTH + 2), "E107"),
     (_deep(5_000), "E105"),  # refused on the raw text, before parsing

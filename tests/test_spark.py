@@ -156,3 +156,19 @@ def test_the_command_line_is_quiet(spark_started: None, tmp_path: Path) -> None:
         answers[engine] = json.loads(one.stdout)
     assert answers["spark"]["engine"] == "spark"
     assert answers["spark"]["customer_ids"] == answers["memory"]["customer_ids"] != []
+
+
+@pytest.mark.spark
+def test_a_catalog_that_forgets_its_tables_is_not_loaded(spark_started: None) -> None:
+    """Without a Hive metastore Spark's catalog lives in memory: a load would report success
+    and leave nothing for the next command."""
+    url = "spark:///?database=forgotten&master=local[2]"
+    with connect(url) as engine:
+        assert "forgets database 'forgotten'" in (engine.forgets_at_exit() or "")
+    result = CliRunner().invoke(cli, ["load", "--data", str(EXAMPLES), "--db", url])
+    assert result.exit_code == 2 and "spark.sql.catalogImplementation=hive" in result.stderr
+
+
+def test_an_in_memory_store_is_refused_for_reading_before_the_jvm_starts() -> None:
+    with pytest.raises(UsageError, match="empty in every new process"):
+        connect("spark:///:memory:?master=local[2]", create=False)

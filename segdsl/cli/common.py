@@ -34,8 +34,18 @@ class SegdslGroup(click.Group):
     ``--format json`` also into a JSON error document on stdout (:func:`error_document`)."""
 
     def invoke(self, ctx: click.Context) -> Any:
+        # The command's own arguments, before its options are parsed: a bad option fails
+        # before --format has been read into ctx.meta.
+        # (Click 8.2 renamed protected_args, which now warns, to _protected_args.)
+        protected = (ctx._protected_args if hasattr(ctx, "_protected_args")
+                     else ctx.protected_args)
+        raw = [*protected, *ctx.args]
         try:
             return super().invoke(ctx)
+        except click.UsageError as err:
+            if ctx.meta.get("segdsl.format") == "json" or _asks_for_json(raw):
+                echo_json(error_document(UsageError(err.format_message())))
+            raise
         except (click.ClickException, click.exceptions.Exit, click.Abort):
             raise
         except SegmentError as err:
@@ -59,6 +69,12 @@ class SegdslGroup(click.Group):
                        "this is a bug in segdsl; run again with SEGDSL_DEBUG=1 for details",
                        err=True)
             ctx.exit(1)
+
+
+def _asks_for_json(args: list[str]) -> bool:
+    """``--format json`` or ``--format=json`` among a command's raw arguments."""
+    pairs = zip(args, [*args[1:], ""], strict=True)
+    return "--format=json" in args or any(a == "--format" and b == "json" for a, b in pairs)
 
 
 def _json_error(ctx: click.Context, err: Exception) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import shutil
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -31,6 +31,9 @@ from segdsl.cli.workspace import register as register_workspace_commands
 from segdsl.context import RunContext
 from segdsl.errors import UsageError
 from segdsl.runner import SegmentResult, open_session
+
+if TYPE_CHECKING:
+    from segdsl.engines import Engine
 
 SQL_DIALECTS = ("duckdb", "sqlite", "postgres", "mysql", "bigquery", "snowflake", "spark",
                 "trino", "redshift", "tsql", "clickhouse")
@@ -162,8 +165,8 @@ def run(file: str | None, expr: str | None, segment_name: str | None, data: str 
     """Select the customers of segments on a store's data.
 
     \b
-    The store is a folder (--data, run in memory, in DuckDB, SQLite or ClickHouse with
-    --engine) or a database (--db URL). Prints each segment's count and customer ids;
+    The store is a folder (--data, run in memory, in DuckDB, SQLite, ClickHouse or Spark
+    with --engine) or a database (--db URL). Prints each segment's count and customer ids;
     --format json prints {"count": N, "customer_ids": [...], ...}, for a file
     {"segments": [...]}.
     """
@@ -234,7 +237,6 @@ def _print_result(r: SegmentResult, engine: str, named: bool) -> None:
 def load(data: str, db: str, replace: bool, timezone: str | None,
          config_path: str | None) -> None:
     """Load a folder of store files into a database (checked as they are read)."""
-    from segdsl.engines import connect
     from segdsl.store.reader import read_folder
 
     config = config_from(config_path)
@@ -242,13 +244,29 @@ def load(data: str, db: str, replace: bool, timezone: str | None,
                         custom_types=config.custom_types)
     for message in store.warnings:
         warn(message)
-    engine = connect(db)
+    engine = connect_to_keep(db)
     try:
         engine.load(store, replace=replace)
     finally:
         engine.close()
     click.echo(f"loaded {len(store.customers):,} customers and {len(store.orders):,} orders "
                f"into {engine.dialect}", err=True)
+
+
+def connect_to_keep(db: str) -> Engine:
+    """The database ``load`` and ``import`` write to, refused when it would forget the store
+    as soon as the command ends."""
+    from segdsl.engines import connect, in_memory
+    from segdsl.engines.urls import engine_option
+
+    engine = connect(db)
+    reason = engine.forgets_at_exit()
+    if reason is not None:
+        engine.close()
+        hint = (f"; to run a folder of files there, use `segdsl run --data DIR --engine "
+                f"{engine_option(db)}`" if in_memory(db) else "")
+        raise UsageError(f"{reason}{hint}")
+    return engine
 
 
 @cli.command(name="import")
@@ -286,9 +304,7 @@ def import_(file: str, out_dir: str | None, db: str | None, preset: str, maps: t
 
         write_folder(result.store, Path(out_dir))
     if db:
-        from segdsl.engines import connect
-
-        engine = connect(db)
+        engine = connect_to_keep(db)
         try:
             engine.load(result.store, replace=replace)
         finally:

@@ -25,6 +25,7 @@ from segdsl.engines.tables import (
     canonical_tables,
     field_type,
 )
+from segdsl.engines.urls import empty_in_memory, in_memory
 from segdsl.errors import EngineError, SegdslError, UsageError
 from segdsl.store.mapping import DEFAULT_MAPPING, META_TABLE, TableMapping
 from segdsl.store.model import Store
@@ -32,17 +33,6 @@ from segdsl.store.model import Store
 DEFAULT_MONEY_SCALE = 2
 # Rows per multi-row INSERT ... VALUES: at most 900 placeholders (old SQLite allows 999).
 STATE_PARAMS = 900
-
-
-def in_memory(url: str) -> bool:
-    """Whether ``url`` names a database that lives only as long as its connection.
-
-    >>> in_memory("duckdb:///:memory:"), in_memory("spark:///:memory:?master=local[2]")
-    (True, True)
-    >>> in_memory("chdb:///tmp/store")
-    False
-    """
-    return url.split("?", 1)[0].endswith(":memory:")
 
 
 @dataclass(frozen=True)
@@ -66,9 +56,7 @@ class StoreInfo:
         before a query fails on a missing table."""
         missing = [t for t in ("customers", "orders") if t not in self.tables]
         if missing and in_memory(where):
-            raise UsageError(f"{where} is an in-memory database, empty in every new process: "
-                             "to run a folder of files on it, use --data DIR --engine "
-                             f"{where.split(':', 1)[0].replace('chdb', 'clickhouse')}")
+            raise UsageError(empty_in_memory(where))
         if missing:
             names = " and ".join(mapping.table(t) for t in missing)
             raise UsageError(f"{where} has no {names} table{'s' if len(missing) > 1 else ''}: "
@@ -117,6 +105,15 @@ class Engine(ABC):
 
     @abstractmethod
     def close(self) -> None: ...
+
+    def forgets_at_exit(self) -> str | None:
+        """Why this database keeps nothing once the process ends (None: it keeps its tables).
+        Loading such a database from the command line, or keeping a workspace's state in it,
+        would report success and lose the data."""
+        if in_memory(self.url):
+            return (f"{self.url} is an in-memory database: it keeps nothing once this command "
+                    "ends")
+        return None
 
     # --- shared ---------------------------------------------------------------------------------
     def quote(self, name: str) -> str:

@@ -29,6 +29,7 @@ their tables.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import re
 from pathlib import Path
 from typing import Any
@@ -69,8 +70,12 @@ def chdb_path(url: str, create: bool) -> str:
         raise UsageError(f"a chDB URL is written chdb:///path/to/folder or chdb:///:memory:, "
                          f"not {url!r}")
     path = url[len(prefix):]
-    if path in ("", ":memory:"):
-        return ":memory:"
+    if path == ":memory:":
+        return path
+    if path == "" or "?" in path:
+        raise UsageError(f"{url}: a chDB URL names a folder and takes no parameters: "
+                         "chdb:///path/to/folder (relative), chdb:////abs/path or "
+                         "chdb:///:memory:")
     if Path(path).is_file():
         raise UsageError(f"{url}: {Path(path).resolve()} is a file; chDB keeps its data in a "
                          "folder")
@@ -80,14 +85,40 @@ def chdb_path(url: str, create: bool) -> str:
     return path
 
 
+def _in_use(path: str) -> bool:
+    """Whether another process has the chDB folder open: ClickHouse holds an exclusive lock on
+    its ``status`` file while it runs."""
+    status = Path(path) / "status"
+    if path == ":memory:" or not status.is_file():
+        return False
+    try:
+        with status.open("rb") as f:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)  # released when f is closed
+    except BlockingIOError:
+        return True
+    except OSError:
+        return False
+    return False
+
+
+def _busy(path: str) -> EngineError:
+    return EngineError(f"clickhouse: the chDB folder {path} is in use by another process "
+                       "(chDB opens a folder in one process at a time); try again when it is "
+                       "done")
+
+
 def connect_chdb(url: str, create: bool) -> ClickHouseEngine:
     path = chdb_path(url, create)
     module = _client_module()
+    if _in_use(path):  # asked first, or chDB prints its own error on stderr
+        raise _busy(path)
     try:
         client = module.get_client(interface="chdb", path=path)
     except ImportError:
         raise UsageError(f"chdb:// URLs need chDB, ClickHouse in-process: {_INSTALL}") from None
     except Exception as err:  # noqa: BLE001 - the driver's own hierarchy
+        if _in_use(path):
+            raise _busy(path) from None
         raise EngineError(f"clickhouse: cannot open chDB at {path!r}: {_first_line(err)}") \
             from None
     return ClickHouseEngine(client, f"chdb:///{path}")

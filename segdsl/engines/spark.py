@@ -30,6 +30,7 @@ from sqlglot import exp
 from segdsl.engines.base import ColumnInfo, Engine
 from segdsl.engines.spark_session import SparkUrl, parse_url, session_for
 from segdsl.engines.tables import Col, Table
+from segdsl.engines.urls import empty_in_memory
 from segdsl.errors import UsageError
 
 if TYPE_CHECKING:
@@ -48,10 +49,15 @@ class SparkEngine(Engine):
         self.url = url
         self.where = parse_url(url)
         folder = self.where.folder
+        # Said before the JVM starts, which takes seconds.
+        if folder and "://" not in folder and Path(folder).is_file():
+            raise UsageError(f"{folder} is a file; a Spark store is a folder of Parquet tables "
+                             "(one sub-folder per table)")
         if not create and folder and "://" not in folder and not Path(folder).is_dir():
-            # Said before the JVM starts, which takes seconds.
             raise UsageError(f"{folder}: no such store folder; load a store into it with "
                              "`segdsl load`")
+        if not create and self.where.memory:
+            raise UsageError(empty_in_memory(url))
         self.session = session_for(self.where)
         self._tables_of: _Storage = (
             _Folder(self.session, self.where) if self.where.folder
@@ -66,6 +72,15 @@ class SparkEngine(Engine):
             self._show(self._live)
         self._pending: dict[str, DataFrame | None] = {}  # None: dropped
         self._lock_file: IO[bytes] | None = None
+
+    def forgets_at_exit(self) -> str | None:
+        if self.where.database is not None and \
+                self.session.conf.get("spark.sql.catalogImplementation") == "in-memory":
+            return (f"{self.url}: Spark's built-in catalog lives in memory and forgets database "
+                    f"{self.where.database!r} when this command ends; keep the tables in a "
+                    "Hive metastore (add &spark.sql.catalogImplementation=hive) or in a folder "
+                    "(spark:///path)")
+        return super().forgets_at_exit()
 
     # --- reading -------------------------------------------------------------------------------
     @contextmanager

@@ -354,8 +354,22 @@ def _size(condition: Tree[Token]) -> tuple[int, int]:
             deepest = max(deepest, depth + 1)
             stack += [(c, depth + 1) for c in node.children if isinstance(c, Tree)]
         else:
-            comparisons += 1
+            comparisons += _weight(node)
     return comparisons, deepest
+
+
+def _weight(comparison: Tree[Token]) -> int:
+    """How many comparisons a comparison stands for: one per value of an IN list, since SQL
+    may need one per value (exact money compares by cross-multiplying, one value at a time),
+    and a database caps the size and depth of a statement."""
+    if comparison.data not in ("in_list", "not_in_list"):
+        return 1
+    values = next((c for c in comparison.children
+                   if isinstance(c, Tree) and c.data == "value_list"), None)
+    if values is None:
+        return 1
+    return max(1, sum(1 for c in values.children if c is not None and not (
+        isinstance(c, Token) and c.type in ("LPAR", "RPAR", "COMMA"))))
 
 
 def _limit_diagnostics(tree: Tree[Token]) -> list[Diagnostic]:
@@ -370,7 +384,8 @@ def _limit_diagnostics(tree: Tree[Token]) -> list[Diagnostic]:
         comparisons, depth = _size(condition)
         if comparisons > MAX_COMPARISONS:
             out.append(Diagnostic("E106", Severity.ERROR, f"this condition has {comparisons:,} "
-                                  f"comparisons; the limit is {MAX_COMPARISONS:,}", span,
+                                  f"comparisons (each value of an IN list counts as one); the "
+                                  f"limit is {MAX_COMPARISONS:,}", span,
                                   hint="split it into several segments (IN SEGMENT combines "
                                   "them)"))
         elif depth > MAX_DEPTH:

@@ -45,8 +45,13 @@ def open_engine(url: str, *, wait: float = DEFAULT_WAIT, create: bool = False) -
                 engine.close()
                 raise UsageError(f"{url}: the segment store keeps its state in transactions, "
                                  "which ClickHouse does not have; use DuckDB, SQLite, "
-                                 "PostgreSQL or MySQL for a workspace (`segdsl load` and "
+                                 "PostgreSQL, MySQL or Spark for a workspace (`segdsl load` and "
                                  "`segdsl run --db` work on ClickHouse)")
+            reason = engine.forgets_at_exit()
+            if reason is not None:
+                engine.close()
+                raise UsageError(f"{reason}, and a workspace keeps its segments' state there; "
+                                 "give it a database file or server")
             return engine
         except EngineError as err:
             if not _is_lock_error(err) or time.monotonic() + delay > deadline:
