@@ -142,8 +142,10 @@ def test_error_positions_point_at_the_problem() -> None:
 
 
 def test_nesting_and_size_limits() -> None:
-    with pytest.raises(SegmentError, match="nested more than"):
+    with pytest.raises(SegmentError, match="nests more than 40 levels deep"):
         parse_condition("(" * 500 + "a = 1" + ")" * 500)
+    with pytest.raises(SegmentError, match="parentheses are nested more than 200 deep"):
+        parse_condition("(a = 1 AND " * 250 + "a = 1" + ")" * 250)
     with pytest.raises(SegmentError, match="characters long"):
         parse_condition("a = 1 AND " * 200_000 + "a = 1")
 
