@@ -86,9 +86,11 @@ def raw_text_diagnostics(source: str, start: str) -> list[Diagnostic]:
                       "bytes that are not UTF-8")
     bare = _TEXT_OR_COMMENT.sub(
         lambda m: ("x" if m.group()[0] == '"' else " ") * len(m.group()), source)
-    # A run of NOTs and parentheses is said as the nesting limit (E107) it breaks, as the
-    # parser would say it; E105 is for parentheses deep enough to exhaust the parser but
-    # spread out, which no run shows.
+    too_deep = _deepest_parenthesis(bare)
+    if too_deep is not None:
+        return _error("E105", f"parentheses are nested more than {MAX_NESTING} deep",
+                      point_span(source, too_deep),
+                      hint="split the condition into simpler segments")
     run = _NESTED_RUN.search(bare)
     if run:
         return _error("E107", f"the condition nests more than {MAX_DEPTH} levels deep here "
@@ -96,11 +98,6 @@ def raw_text_diagnostics(source: str, start: str) -> list[Diagnostic]:
                       f"{MAX_DEPTH}", Span.cover(point_span(source, run.start()),
                                                  point_span(source, run.end() - 1)),
                       hint="a double NOT cancels out; split deep conditions into segments")
-    too_deep = _deepest_parenthesis(bare)
-    if too_deep is not None:
-        return _error("E105", f"parentheses are nested more than {MAX_NESTING} deep",
-                      point_span(source, too_deep),
-                      hint="split the condition into simpler segments")
     if start == "condition_only":
         comparisons = len(_COMPARISON.findall(bare))
         if comparisons > MAX_COMPARISONS:
