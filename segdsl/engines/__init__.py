@@ -28,24 +28,16 @@ from __future__ import annotations
 from pathlib import Path
 
 from segdsl.engines.base import Engine, StoreInfo
-from segdsl.engines.urls import in_memory
+from segdsl.engines.urls import in_memory, local_path
 from segdsl.errors import UsageError
 
 SCHEMES = ("duckdb", "sqlite", "postgresql", "postgres", "mysql", "chdb", "clickhouse", "spark")
 
 
 def _path(url: str, scheme: str, create: bool) -> str:
-    prefix = f"{scheme}:///"
-    if not url.startswith(prefix):
-        raise UsageError(f"a {scheme} URL is written {scheme}:///path/to/file or "
-                         f"{scheme}:///:memory:, not {url!r}")
-    path = url[len(prefix):]
+    path = local_path(url, scheme, scheme, "file")
     if path == ":memory:":
         return path
-    if path == "" or "?" in path:
-        raise UsageError(f"{url}: a {scheme} URL names a file and takes no parameters: "
-                         f"{scheme}:///path/to/file (relative), {scheme}:////abs/path or "
-                         f"{scheme}:///:memory:")
     if not create and not Path(path).is_file():
         # Opening a missing file would create an empty database and then fail on its tables.
         raise UsageError(f"{url}: no such database file ({Path(path).resolve()}); load a store "

@@ -38,6 +38,7 @@ import pyarrow as pa
 
 from segdsl.engines.base import ColumnInfo, Engine
 from segdsl.engines.tables import Col, Table, arrow_type
+from segdsl.engines.urls import local_path
 from segdsl.errors import EngineError, UsageError
 from segdsl.store.mapping import DEFAULT_MAPPING, TableMapping
 
@@ -65,17 +66,9 @@ def _first_line(err: Exception) -> str:
 
 def chdb_path(url: str, create: bool) -> str:
     """The data folder of a ``chdb:///...`` URL (``:memory:`` for none)."""
-    prefix = "chdb:///"
-    if not url.startswith(prefix):
-        raise UsageError(f"a chDB URL is written chdb:///path/to/folder or chdb:///:memory:, "
-                         f"not {url!r}")
-    path = url[len(prefix):]
+    path = local_path(url, "chdb", "chDB", "folder")
     if path == ":memory:":
         return path
-    if path == "" or "?" in path:
-        raise UsageError(f"{url}: a chDB URL names a folder and takes no parameters: "
-                         "chdb:///path/to/folder (relative), chdb:////abs/path or "
-                         "chdb:///:memory:")
     if Path(path).is_file():
         raise UsageError(f"{url}: {Path(path).resolve()} is a file; chDB keeps its data in a "
                          "folder")

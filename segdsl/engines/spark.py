@@ -48,12 +48,13 @@ class SparkEngine(Engine):
     def __init__(self, url: str, *, create: bool = True):
         self.url = url
         self.where = parse_url(url)
-        folder = self.where.folder
         # Said before the JVM starts, which takes seconds.
-        if folder and "://" not in folder and Path(folder).is_file():
+        folder = self.where.folder
+        local = Path(folder) if folder and "://" not in folder else None
+        if local is not None and local.is_file():
             raise UsageError(f"{folder} is a file; a Spark store is a folder of Parquet tables "
                              "(one sub-folder per table)")
-        if not create and folder and "://" not in folder and not Path(folder).is_dir():
+        if not create and local is not None and not local.is_dir():
             raise UsageError(f"{folder}: no such store folder; load a store into it with "
                              "`segdsl load`")
         if not create and self.where.memory:
@@ -153,12 +154,16 @@ class SparkEngine(Engine):
         ddl = ", ".join(f"{self.quote(n)} {self._sql_type(c, money_scale)}"
                         for n, c in table.columns)
         schema = cast(StructType, StructType.fromDDL(ddl))
-        self._stage(table.name, self._arrow_frame(schema, [[] for _ in schema.fields]))
+        self._stage(table.name, self._arrow_frame(schema))
 
-    def _arrow_frame(self, schema: StructType, columns: Sequence[Sequence[Any]]) -> DataFrame:
-        """A DataFrame of these column values, handed to the JVM as Arrow: a list of rows
+    def _arrow_frame(self, schema: StructType,
+                     columns: Sequence[Sequence[Any]] | None = None) -> DataFrame:
+        """A DataFrame of these column values (none: empty), handed to the JVM as Arrow: a
+        list of rows
         would become a Python RDD, which every query reading the table (an empty one too)
         scans through Python worker processes."""
+        if columns is None:
+            columns = [[] for _ in schema.fields]
         arrays = [pa.array(values, type=_arrow_type(f.dataType))
                   for f, values in zip(schema.fields, columns, strict=True)]
         table = pa.Table.from_arrays(arrays, names=[f.name for f in schema.fields])
@@ -176,8 +181,7 @@ class SparkEngine(Engine):
         pass  # Parquet has no indexes; Spark joins by hashing
 
     def create_state_table(self, name: str, columns: str, index: str | None) -> None:
-        schema = _schema_of(columns)
-        self._stage(name, self._arrow_frame(schema, [[] for _ in schema.fields]))
+        self._stage(name, self._arrow_frame(_schema_of(columns)))
 
     def delete_state_rows(self, table: str, column: str, values: Sequence[str]) -> None:
         from pyspark.sql import functions as F
